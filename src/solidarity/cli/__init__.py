@@ -1,0 +1,1 @@
+"""The `solidarity` command line: one command module per domain module, each a few lines per command."""

@@ -1,0 +1,50 @@
+"""Demo data: what `solidarity demo` loads so a new instance has something to show.
+
+Each module adds its records here through its own service. Loading twice adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from solidarity.actor import Actor, Role
+from solidarity.db.instance import DEMO_DATA, set_fact
+from solidarity.partners import access
+from solidarity.partners import demo as partners_demo
+from solidarity.partners.accounts import User
+
+DEMO_ADMIN_EMAIL = "admin@demo.solidarity.example"
+DEMO_ADMIN_PASSWORD = "solidarity-demo"  # noqa: S105 - printed on purpose; the banner marks the instance as a demo
+
+
+@dataclass
+class DemoSummary:
+    created: dict[str, int] = field(default_factory=dict)
+    admin_email: str = DEMO_ADMIN_EMAIL
+    admin_password: str = DEMO_ADMIN_PASSWORD
+
+
+def load_demo(session: Session, actor: Actor) -> DemoSummary:
+    """Load every module's demo records and the demo admin; idempotent. Raises ``Forbidden`` unless admin."""
+    actor.require_admin()
+    summary = DemoSummary()
+    organisations = partners_demo.load(session, actor)
+    summary.created["organisations"] = organisations.created
+    if session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL)) is None:
+        access.create_user(
+            session,
+            actor,
+            email=DEMO_ADMIN_EMAIL,
+            name="Demo administrator",
+            password=DEMO_ADMIN_PASSWORD,
+            organisation_id=organisations.ids["WHO"],
+            role=Role.ADMIN,
+        )
+        summary.created["users"] = 1
+    else:
+        summary.created["users"] = 0
+    set_fact(session, DEMO_DATA, "true")
+    return summary

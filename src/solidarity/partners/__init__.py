@@ -1,0 +1,1 @@
+"""Partners: organisations, networks and their joint actions; users, roles and API tokens."""
