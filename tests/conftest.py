@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from solidarity.actor import Actor, Role
 from solidarity.config import Settings, load_settings
-from solidarity.db import make_engine, make_sessionmaker
+from solidarity.db import make_engine, make_sessionmaker, transaction
 from solidarity.db.migrate import upgrade
+from solidarity.partners import access
+from solidarity.partners.models import Organisation, OrganisationType
 from solidarity.web.app import create_app
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -135,3 +140,97 @@ def app(settings: Settings) -> Iterator[FastAPI]:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
+
+
+# --- people -------------------------------------------------------------------------------------
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Person:
+    """A real user in the test database, with the password to sign in and the actor services take."""
+
+    id: int
+    email: str
+    password: str
+    organisation_id: int
+    actor: Actor
+
+
+@pytest.fixture
+def organisation(db: sessionmaker[Session]) -> int:
+    """A government organisation to hang users on; returns its id."""
+    with transaction(db) as session:
+        org = Organisation(name="Ministry of Health of Testland", type=OrganisationType.GOVERNMENT)
+        session.add(org)
+        session.flush()
+        return org.id
+
+
+@pytest.fixture
+def make_person(db: sessionmaker[Session], organisation: int) -> Callable[..., Person]:
+    """Create a user: ``make_person(Role.EDITOR, organisation_id=..., modules=[...])``."""
+    counter = itertools.count(1)
+
+    def make(
+        role: Role = Role.VIEWER, *, organisation_id: int | None = None, modules: list[str] | None = None
+    ) -> Person:
+        email = f"{role.value}{next(counter)}@example.org"
+        org_id = organisation_id or organisation
+        with transaction(db) as session:
+            user = access.create_user(
+                session,
+                Actor.system("test"),
+                email=email,
+                name=email,
+                password=PASSWORD,
+                organisation_id=org_id,
+                role=role,
+                modules=modules,
+            )
+            return Person(
+                id=user.id,
+                email=email,
+                password=PASSWORD,
+                organisation_id=org_id,
+                actor=access.actor_for(user),
+            )
+
+    return make
+
+
+@pytest.fixture
+def admin(make_person: Callable[..., Person]) -> Person:
+    return make_person(Role.ADMIN)
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token a rendered page put in its forms."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def sign_in(client: TestClient, person: Person) -> str:
+    """Sign ``person`` in through the login form; returns the CSRF token of the new session."""
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"email": person.email, "password": person.password, "csrf_token": csrf_from(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    return csrf_from(client.get("/account").text)
+
+
+@pytest.fixture
+def token_for(db: sessionmaker[Session], settings: Settings) -> Callable[[Person], dict[str, str]]:
+    """Authorization headers with a fresh API token for a person: ``client.get(url, headers=token_for(p))``."""
+
+    def make(person: Person) -> dict[str, str]:
+        with transaction(db) as session:
+            issued = access.create_token(session, person.actor, settings, user_id=person.id, name="test")
+        return {"authorization": f"Bearer {issued.token}"}
+
+    return make
