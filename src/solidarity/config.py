@@ -17,7 +17,7 @@ from solidarity.errors import ConfigurationError
 
 ENV_PREFIX = "SOLIDARITY_"
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "changeme", "secret", "development-only-secret"})
-DEVELOPMENT_SECRET = "development-only-secret"
+DEVELOPMENT_SECRET = "development-only-secret"  # noqa: S105 - refused outside development
 
 
 class Settings(BaseSettings):
@@ -55,22 +55,12 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(5, ge=1, le=100, description="PostgreSQL connection pool size per process.")
     db_pool_timeout_seconds: float = Field(10.0, gt=0, description="Seconds to wait for a pooled connection.")
-    sqlite_busy_timeout_ms: int = Field(
-        5000, ge=0, description="How long SQLite waits for a lock before failing."
-    )
-    session_max_age_seconds: int = Field(
-        8 * 3600, ge=60, description="Lifetime of a login session cookie, in seconds."
-    )
-    login_max_failures: int = Field(
-        5, ge=1, description="Failed logins allowed per account or address per window."
-    )
+    sqlite_busy_timeout_ms: int = Field(5000, ge=0, description="How long SQLite waits for a lock before failing.")
+    session_max_age_seconds: int = Field(8 * 3600, ge=60, description="Lifetime of a login session cookie, in seconds.")
+    login_max_failures: int = Field(5, ge=1, description="Failed logins allowed per account or address per window.")
     login_window_seconds: int = Field(900, ge=1, description="Window over which failed logins are counted.")
-    token_default_days: int = Field(
-        90, ge=1, description="Lifetime of a new API token unless another is asked for."
-    )
-    page_size: int = Field(
-        50, ge=1, le=1000, description="Default number of rows per page in lists and the API."
-    )
+    token_default_days: int = Field(90, ge=1, description="Lifetime of a new API token unless another is asked for.")
+    page_size: int = Field(50, ge=1, le=1000, description="Default number of rows per page in lists and the API.")
     max_page_size: int = Field(1000, ge=1, description="Largest page the API hands out in one response.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Logging threshold.")
 
@@ -112,10 +102,10 @@ def _describe(error: dict[str, Any]) -> str:
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings; raise ``ConfigurationError`` naming each bad variable and its value.
 
-    >>> load_settings(port="eighty").port
+    >>> load_settings(port="eighty").port  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    solidarity.errors.ConfigurationError: SOLIDARITY_PORT has value 'eighty': Input should be a valid integer, unable to parse string as an integer
+    solidarity.errors.ConfigurationError: SOLIDARITY_PORT has value 'eighty': Input should be a valid integer, ...
     """
     try:
         return Settings(**overrides)

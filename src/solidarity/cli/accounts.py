@@ -22,12 +22,8 @@ def create_user(
     organisation: str = typer.Option(..., help="Organisation id, name, acronym or alias"),
     role: Role = typer.Option(Role.VIEWER, help="viewer, editor, coordinator or admin"),
     name: str = typer.Option("", help="Display name (default: the e-mail)"),
-    module: list[str] = typer.Option(
-        [], "--module", help="Module a coordinator coordinates (repeat; none = all)"
-    ),
-    password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from standard input"
-    ),
+    module: list[str] = typer.Option([], "--module", help="Module a coordinator coordinates (repeat; none = all)"),
+    password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from standard input"),
     as_json: bool = JsonOption,
 ) -> None:
     """Create a user; the password is asked for, or read from standard input with --password-stdin."""
@@ -81,26 +77,18 @@ def create_token(
     ctx: typer.Context,
     user: str = typer.Option(..., help="User e-mail or id"),
     name: str = typer.Option(..., help="What the token is for"),
-    days: int = typer.Option(
-        None, min=1, max=3650, help="Lifetime in days (default: SOLIDARITY_TOKEN_DEFAULT_DAYS)"
-    ),
+    days: int = typer.Option(None, min=1, max=3650, help="Lifetime in days (default: SOLIDARITY_TOKEN_DEFAULT_DAYS)"),
     as_json: bool = JsonOption,
 ) -> None:
     """Issue an API token and print it once; only its hash is stored."""
     context = get(ctx)
     with context.transaction() as session:
         owner = access.find_user(session, user)
-        issued = access.create_token(
-            session, context.actor, context.settings, user_id=owner.id, name=name, days=days
-        )
+        issued = access.create_token(session, context.actor, context.settings, user_id=owner.id, name=name, days=days)
     if as_json:
-        print_json(
-            {"id": issued.id, "name": issued.name, "token": issued.token, "expires_at": issued.expires_at}
-        )
+        print_json({"id": issued.id, "name": issued.name, "token": issued.token, "expires_at": issued.expires_at})
     else:
-        console.print(
-            f"Token {issued.id} for {owner.email}, valid until {issued.expires_at:%Y-%m-%d}.", markup=False
-        )
+        console.print(f"Token {issued.id} for {owner.email}, valid until {issued.expires_at:%Y-%m-%d}.", markup=False)
         console.print("Copy it now; it will not be shown again:", markup=False)
         console.print(issued.token, markup=False)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from solidarity.audit import service as audit
@@ -25,7 +27,7 @@ def list_entries(
         page = audit.list_entries(
             session, context.actor, module=module, entity_type=entity_type, entity_id=entity_id, limit=limit
         )
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": e.id,
                 "at": e.at.isoformat(),

@@ -40,9 +40,7 @@ app.command("demo")(demo.demo)
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI. Exit codes: 0 done, 1 aborted, 2 bad input or a refused action."""
     try:
-        result = app(
-            args=list(argv) if argv is not None else None, prog_name="solidarity", standalone_mode=False
-        )
+        result = app(args=list(argv) if argv is not None else None, prog_name="solidarity", standalone_mode=False)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except click.ClickException as exc:

@@ -16,11 +16,7 @@ def serve(
 ) -> None:
     """Serve the web app and the API until interrupted."""
     settings = get(ctx).settings
-    settings = settings.model_copy(
-        update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    )
+    settings = settings.model_copy(update={k: v for k, v in {"host": host, "port": port}.items() if v is not None})
     app = create_app(settings)
     console.print(f"Solidarity is serving on http://{settings.host}:{settings.port}  (API docs: /api/docs)")
-    uvicorn.run(
-        app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), proxy_headers=True
-    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), proxy_headers=True)

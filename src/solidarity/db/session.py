@@ -24,7 +24,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.commit()
     except OperationalError as exc:
         session.rollback()
-        url = redact(str(session.get_bind().url))
+        bind = session.get_bind()
+        url = redact(str(bind.engine.url))
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         raise DatabaseUnavailable(f"Database {url} failed: {reason}") from None
     except BaseException:

@@ -25,7 +25,7 @@ from solidarity.errors import Conflict, Invalid, NotFound, RateLimited, Unauthor
 from solidarity.partners.accounts import ApiToken, LoginFailure, User
 from solidarity.partners.models import Organisation
 
-TOKEN_PREFIX = "sol_"
+TOKEN_PREFIX = "sol_"  # noqa: S105 - a public marker, not a secret
 MIN_PASSWORD_LENGTH = 10
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
@@ -47,9 +47,7 @@ def _normalise_email(email: str) -> str:
     email = email.strip().lower()
     local, at, domain = email.partition("@")
     if not local or not at or "." not in domain or " " in email:
-        raise Invalid(
-            f"E-mail {email!r} is not a valid address", details=[{"field": "email", "value": email}]
-        )
+        raise Invalid(f"E-mail {email!r} is not a valid address", details=[{"field": "email", "value": email}])
     return email
 
 

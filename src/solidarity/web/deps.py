@@ -31,9 +31,7 @@ def get_session(factory: Annotated[sessionmaker[Session], Depends(get_sessionmak
         yield session
 
 
-def get_actor(
-    request: Request, factory: Annotated[sessionmaker[Session], Depends(get_sessionmaker)]
-) -> Actor:
+def get_actor(request: Request, factory: Annotated[sessionmaker[Session], Depends(get_sessionmaker)]) -> Actor:
     """The user behind a bearer token, else the signed-in user of the session cookie, else anonymous.
 
     A bearer token that is unknown, expired or revoked is refused with 401 rather than treated as
@@ -52,9 +50,8 @@ def get_actor(
             request.state.auth_method = "token"
         else:
             user_id = request.session.get("user_id") if "session" in request.scope else None
-            actor = access.actor_for_user_id(session, user_id) if isinstance(user_id, int) else None
-            if actor is None:
-                actor = Actor.anonymous()
+            known = access.actor_for_user_id(session, user_id) if isinstance(user_id, int) else None
+            actor = known or Actor.anonymous()
             request.state.auth_method = "session"
     request.state.actor = actor
     return actor

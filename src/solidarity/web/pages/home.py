@@ -36,7 +36,8 @@ MODULES: dict[str, dict[str, str]] = {
     },
     "hubs": {
         "title": "Hubs",
-        "summary": "Response hubs receive, store and dispatch supplies: requests, shipments, tracking and proof of delivery.",
+        "summary": "Response hubs receive, store and dispatch supplies: requests, shipments, tracking and "
+        "proof of delivery.",
         "formats": "OpenLMIS-style stock cards",
     },
     "allocation": {
