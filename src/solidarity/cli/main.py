@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
+from typer.exceptions import TyperException
 
 from solidarity.cli import accounts, audit, database, demo, serve
 from solidarity.cli.context import CliContext, err_console
@@ -41,14 +41,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI. Exit codes: 0 done, 1 aborted, 2 bad input or a refused action."""
     try:
         result = app(args=list(argv) if argv is not None else None, prog_name="solidarity", standalone_mode=False)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(2)
-    except click.exceptions.Abort:
+    except typer.Abort:
         err_console.print("Aborted.")
         sys.exit(1)
+    except TyperException as exc:  # usage errors: unknown option, missing value, bad choice
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err_console.print(f"Error: {exc}", markup=False)
+        sys.exit(2)
     except SolidarityError as exc:
         err_console.print(f"Error: {exc.message}", markup=False)
         for detail in exc.details if isinstance(exc.details, list) else [exc.details]:

@@ -41,33 +41,32 @@ class BodySizeLimit:
                     await _refuse(send, limit, declared)
                     return
         received = 0
-        sent_response = False
+        app_started_response = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
-                    raise _BodyTooLarge(received)
+                if received > limit and not app_started_response:
+                    # Answer now and tell the app the client went away, so it stops reading.
+                    refused = True
+                    await _refuse(send, limit, received)
+                    return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal sent_response
+        async def guarded_send(message: Message) -> None:
+            nonlocal app_started_response
+            if refused:
+                return
             if message["type"] == "http.response.start":
-                sent_response = True
+                app_started_response = True
             await send(message)
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge as exc:
-            if not sent_response:
-                await _refuse(send, limit, exc.size)
-
-
-class _BodyTooLarge(Exception):
-    def __init__(self, size: int) -> None:
-        self.size = size
+        await self.app(scope, limited_receive, guarded_send)
 
 
 async def _refuse(send: Send, limit: int, size: int) -> None:
