@@ -36,9 +36,7 @@ _counter = itertools.count()
 
 
 def _settings(database_url: str, data_dir: Path) -> Settings:
-    return load_settings(
-        environment="test", database_url=database_url, data_dir=data_dir, secret_key=TEST_SECRET
-    )
+    return load_settings(environment="test", database_url=database_url, data_dir=data_dir, secret_key=TEST_SECRET)
 
 
 class _Databases:

@@ -129,7 +129,8 @@ def test_token_is_stored_hashed_and_identifies_its_user(
         issued = access.create_token(session, admin.actor, settings, user_id=admin.id, name="script")
     with transaction(db) as session:
         row = session.get(ApiToken, issued.id)
-        assert row is not None and issued.token not in row.token_hash
+        assert row is not None
+        assert issued.token not in row.token_hash
         assert access.actor_for_token(session, issued.token).user_id == admin.id
 
 

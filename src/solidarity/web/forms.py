@@ -8,9 +8,7 @@ from fastapi import Request
 async def form_fields(request: Request) -> dict[str, str]:
     """The posted form as ``{name: text}``; files and the CSRF token are left out."""
     form = await request.form()
-    return {
-        key: value.strip() for key, value in form.items() if isinstance(value, str) and key != "csrf_token"
-    }
+    return {key: value.strip() for key, value in form.items() if isinstance(value, str) and key != "csrf_token"}
 
 
 def client_address(request: Request) -> str:

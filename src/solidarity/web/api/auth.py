@@ -68,9 +68,7 @@ class TokenPublic(BaseModel):
 @router.get("/me", response_model=MePublic)
 def me(actor: ActorDep) -> MePublic:
     """The identity the request is made with (anonymous when there is none)."""
-    return MePublic(
-        user_id=actor.user_id, organisation_id=actor.organisation_id, role=actor.role, label=actor.label
-    )
+    return MePublic(user_id=actor.user_id, organisation_id=actor.organisation_id, role=actor.role, label=actor.label)
 
 
 @router.get("/users")
@@ -87,9 +85,7 @@ def create_user(body: UserCreate, actor: ActorDep, session: SessionDep) -> UserP
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED, response_model=TokenIssued)
-def create_token(
-    body: TokenCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep
-) -> TokenIssued:
+def create_token(body: TokenCreate, actor: ActorDep, session: SessionDep, settings: SettingsDep) -> TokenIssued:
     """Issue a token for yourself (or, as an admin, for ``user_id``). The clear text is in this response only."""
     user_id = body.user_id if body.user_id is not None else actor.user_id
     if user_id is None:

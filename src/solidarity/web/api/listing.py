@@ -85,9 +85,7 @@ def listing(
     """The JSON page, or (``format=csv``) a CSV of ``all_rows()`` (default: ``rows``)."""
     if params.format == "csv":
         source = list(all_rows() if all_rows is not None else rows)
-        fields = (
-            list(type(source[0]).model_fields) if source else [*type(rows[0]).model_fields] if rows else []
-        )
+        fields = list(type(source[0]).model_fields) if source else [*type(rows[0]).model_fields] if rows else []
         return csv_response(filename, fields, ([getattr(r, f) for f in fields] for r in source))
     body = {
         "data": [r.model_dump(mode="json") for r in rows],

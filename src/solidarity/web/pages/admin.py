@@ -70,9 +70,7 @@ async def create_user(request: Request, actor: ActorDep, session: SessionDep) ->
         organisation = fields.get("organisation_id", "")
         role = fields.get("role", "")
         if not organisation.isdigit():
-            raise Invalid(
-                "Choose an organisation", details=[{"field": "organisation_id", "value": organisation}]
-            )
+            raise Invalid("Choose an organisation", details=[{"field": "organisation_id", "value": organisation}])
         if role not in {r.value for r in Role}:
             raise Invalid(f"Unknown role {role!r}", details=[{"field": "role", "value": role}])
         with session.begin_nested():

@@ -65,9 +65,7 @@ def account_page(request: Request, actor: ActorDep, session: SessionDep) -> Resp
 
 
 @router.post("/account/tokens")
-async def create_token(
-    request: Request, actor: ActorDep, session: SessionDep, settings: SettingsDep
-) -> Response:
+async def create_token(request: Request, actor: ActorDep, session: SessionDep, settings: SettingsDep) -> Response:
     if actor.user_id is None:
         raise Unauthorized("Sign in to create a token")
     fields = await form_fields(request)
