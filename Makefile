@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
+# benchmarks/ may not exist yet in a fresh clone (git keeps no empty folders)
+LINT_PATHS := src tests $(wildcard benchmarks)
+PYTEST_ARGS ?=
 
 .PHONY: run test check install install-dev clean
 
@@ -29,20 +32,25 @@ run: $(STAMP)
 	$(BIN)/solidarity demo
 	$(BIN)/solidarity serve
 
-## make test: the whole suite on SQLite, then again on PostgreSQL when SOLIDARITY_TEST_DATABASE_URL is set
+## make test: the whole suite on SQLite, then again on PostgreSQL when SOLIDARITY_TEST_DATABASE_URL is set.
+## Both runs always happen; the target fails if either failed. PYTEST_ARGS passes options to both.
 test: $(DEV_STAMP)
-	SOLIDARITY_TEST_ENGINE=sqlite $(BIN)/pytest
-	@if [ -n "$$SOLIDARITY_TEST_DATABASE_URL" ]; then \
-		echo "== the same suite on PostgreSQL =="; \
-		SOLIDARITY_TEST_ENGINE=postgresql $(BIN)/pytest; \
-	else \
+	@status=0; \
+	if [ -z "$$SOLIDARITY_TEST_DATABASE_URL" ]; then \
 		echo "SOLIDARITY_TEST_DATABASE_URL is not set: the PostgreSQL run is skipped"; \
-	fi
+	fi; \
+	echo "== the suite on SQLite =="; \
+	SOLIDARITY_TEST_ENGINE=sqlite $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$$SOLIDARITY_TEST_DATABASE_URL" ]; then \
+		echo "== the same suite on PostgreSQL =="; \
+		SOLIDARITY_TEST_ENGINE=postgresql $(BIN)/pytest $(PYTEST_ARGS) || status=$$?; \
+	fi; \
+	exit $$status
 
 ## make check: lint, format, types and the architecture contract
 check: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 	$(BIN)/mypy src
 	$(BIN)/lint-imports
 
