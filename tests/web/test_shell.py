@@ -3,11 +3,15 @@
 from collections.abc import Callable
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
-from solidarity.actor import Role
+from solidarity.actor import Actor, Role
 from solidarity.config import load_settings
-from solidarity.web.app import create_app
+from solidarity.db import transaction
+from solidarity.demo import load_demo
+from solidarity.web.app import DemoFlag, create_app
 from tests.conftest import Person, csrf_from, sign_in
 
 
@@ -224,3 +228,14 @@ def test_audit_listing_downloads_as_csv(
     header, *rows = response.text.strip().splitlines()
     assert header.startswith("id,at,actor_user_id")
     assert any("create_user" in row for row in rows)
+
+
+def test_demo_banner_shows_only_when_the_instance_holds_demo_data(app: FastAPI, db: sessionmaker[Session]) -> None:
+    with TestClient(app) as plain:
+        assert 'data-testid="demo-banner"' not in plain.get("/").text
+    with transaction(db) as session:
+        load_demo(session, Actor.system("test"))
+    app.state.demo_flag = DemoFlag(app.state.sessionmaker)
+    with TestClient(app) as demo:
+        assert 'data-testid="demo-banner"' in demo.get("/").text
+        assert 'data-testid="demo-banner"' in demo.get("/reporting").text

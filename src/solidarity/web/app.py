@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.orm import Session, sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
 from solidarity import __version__
@@ -17,7 +19,7 @@ from solidarity.config import Settings
 from solidarity.db import make_engine, make_sessionmaker, ping, transaction
 from solidarity.db.instance import DEMO_DATA, get_fact
 from solidarity.db.migrate import current_revision, head_revision
-from solidarity.errors import DatabaseUnavailable
+from solidarity.errors import DatabaseUnavailable, SolidarityError
 from solidarity.web.api import audit as audit_api
 from solidarity.web.api import auth as auth_api
 from solidarity.web.csrf import verify_csrf
@@ -41,7 +43,6 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.is_demo = _holds_demo_data(app)
         yield
         engine.dispose()
 
@@ -58,7 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.templates = make_templates()
-    app.state.is_demo = False
+    app.state.demo_flag = DemoFlag(app.state.sessionmaker)
 
     install_error_handlers(app)
     app.add_middleware(
@@ -108,9 +109,23 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _holds_demo_data(app: FastAPI) -> bool:
-    try:
-        with transaction(app.state.sessionmaker) as session:
-            return get_fact(session, DEMO_DATA) is not None
-    except Exception:
-        return False
+class DemoFlag:
+    """Whether the instance holds demo data, for the banner: looked up at most every few seconds."""
+
+    RECHECK_SECONDS = 5.0
+
+    def __init__(self, factory: sessionmaker[Session]) -> None:
+        self._factory = factory
+        self._value = False
+        self._checked_at = float("-inf")
+
+    def current(self) -> bool:
+        now = time.monotonic()
+        if not self._value and now - self._checked_at >= self.RECHECK_SECONDS:
+            self._checked_at = now
+            try:
+                with transaction(self._factory) as session:
+                    self._value = get_fact(session, DEMO_DATA) is not None
+            except SolidarityError:
+                self._value = False  # an unreachable database shows no banner; /healthz says why
+        return self._value

@@ -42,7 +42,7 @@ def render(
     base: dict[str, Any] = {
         "actor": actor,
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
-        "is_demo": getattr(request.app.state, "is_demo", False),
+        "is_demo": request.app.state.demo_flag.current(),
         "current_path": request.url.path,
         "flash": request.session.pop("flash", None) if "session" in request.scope else None,
     }
