@@ -2,6 +2,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from solidarity.config import load_settings
 from solidarity.db import make_engine, ping, transaction
 from solidarity.db.migrate import current_revision, head_revision, upgrade
+from solidarity.db.models import metadata
 from solidarity.errors import DatabaseUnavailable
 from solidarity.partners.accounts import User
 from solidarity.partners.models import Organisation, OrganisationType
@@ -72,3 +75,10 @@ def test_unreachable_database_is_reported_without_the_password() -> None:
     assert "s3cret" not in caught.value.message
     assert "127.0.0.1:1/nowhere" in caught.value.message
     engine.dispose()
+
+
+def test_migrations_create_exactly_the_schema_the_models_describe(engine: Engine) -> None:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        differences = compare_metadata(context, metadata)
+    assert differences == [], "a model changed without a migration: run the autogenerate recipe in docs/architecture.md"

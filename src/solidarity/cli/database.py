@@ -27,3 +27,16 @@ def current(ctx: typer.Context) -> None:
     revision, head = migrate.current_revision(context.engine), migrate.head_revision()
     state = "up to date" if revision == head else f"behind head {head}: run `solidarity db upgrade`"
     console.print(f"{revision or 'empty'} ({state})", markup=False)
+
+
+@app.command("revision")
+def revision(
+    ctx: typer.Context,
+    message: str = typer.Option(..., "--message", "-m", help="What the migration does"),
+    revision_id: str = typer.Option(..., "--id", help="The new revision id, e.g. 0004"),
+) -> None:
+    """For developers: write a migration for model changes (the database must be at head)."""
+    context = get(ctx)
+    migrate.upgrade(context.engine)
+    for path in migrate.new_revision(context.engine, message, revision_id):
+        console.print(f"Wrote {path}; read it before committing", markup=False)
