@@ -1,0 +1,1 @@
+"""Reporting: countries publish cases and deaths; the platform validates, versions and publishes them."""
