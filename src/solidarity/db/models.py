@@ -5,7 +5,8 @@ from solidarity.db import instance as _instance
 from solidarity.db.base import Base
 from solidarity.partners import accounts as _accounts
 from solidarity.partners import models as _partners
+from solidarity.reference import models as _reference
 
 metadata = Base.metadata
 
-__all__ = ["_accounts", "_audit", "_instance", "_partners", "metadata"]
+__all__ = ["_accounts", "_audit", "_instance", "_partners", "_reference", "metadata"]

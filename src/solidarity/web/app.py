@@ -22,6 +22,7 @@ from solidarity.db.migrate import current_revision, head_revision
 from solidarity.errors import DatabaseUnavailable, SolidarityError
 from solidarity.web.api import audit as audit_api
 from solidarity.web.api import auth as auth_api
+from solidarity.web.api import reference as reference_api
 from solidarity.web.csrf import verify_csrf
 from solidarity.web.errors import install_error_handlers
 from solidarity.web.headers import SecurityHeaders
@@ -29,12 +30,18 @@ from solidarity.web.limits import BodySizeLimit
 from solidarity.web.pages import admin as admin_pages
 from solidarity.web.pages import auth as auth_pages
 from solidarity.web.pages import home as home_pages
+from solidarity.web.pages import reference as reference_pages
 from solidarity.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-API_ROUTERS: list[APIRouter] = [auth_api.router, audit_api.router]
-PAGE_ROUTERS: list[APIRouter] = [home_pages.router, auth_pages.router, admin_pages.router]
+API_ROUTERS: list[APIRouter] = [auth_api.router, audit_api.router, reference_api.router]
+PAGE_ROUTERS: list[APIRouter] = [
+    home_pages.router,
+    auth_pages.router,
+    admin_pages.router,
+    reference_pages.router,
+]
 
 
 def create_app(settings: Settings) -> FastAPI:
