@@ -1,0 +1,82 @@
+"""Milestones: the dates on which a cumulative count first reached each multiple of a step.
+
+This is how a reader checks a claim such as WHO's of March 2020, "the first 100,000 cases took
+67 days, the second 100,000 took 11 days, and the third only 4 days", against a source.
+
+Days are counted the way that claim counts them: the origin date (by default 31 December 2019,
+the first report from Wuhan) is day 1 of the first period, so a milestone reached on 6 March 2020
+took 67 days; each later period starts the day after the previous milestone, so its length is
+the difference of the two dates. ``days_since_origin`` is therefore the sum of the
+``days_since_previous`` up to that milestone.
+
+The caller attaches the source and data version the cumulative series came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from solidarity.reporting.analytics.series import Number, Series, Value, invalid_parameter
+
+WUHAN_FIRST_REPORT = dt.date(2019, 12, 31)
+"""The default origin: the day Wuhan first reported the cluster of pneumonia cases."""
+
+
+@dataclass(frozen=True)
+class Milestone:
+    milestone: int
+    """The threshold reached: a multiple of the step (100000, 200000 ...)."""
+    date: dt.date
+    """The first date on which the cumulative count was at least ``milestone``."""
+    cumulative: Number
+    """The cumulative count on that date."""
+    days_since_previous: int
+    """Days since the previous milestone; for the first one, days counted from the origin (day 1)."""
+    days_since_origin: int
+    """The day number of ``date``, counting the origin date as day 1."""
+
+
+def milestones(
+    dates_and_cumulative: Series | Iterable[tuple[dt.date, Value]],
+    *,
+    step: int = 100_000,
+    count: int | None = None,
+    origin: dt.date = WUHAN_FIRST_REPORT,
+) -> list[Milestone]:
+    """The first date the cumulative count reached each multiple of ``step``, in order.
+
+    ``count`` limits the answer to the first ``count`` multiples; multiples never reached are left
+    out. Missing values are skipped. When one day jumps over several multiples, each of them gets
+    that day (``days_since_previous`` 0 for all but the first). A series that starts above a
+    multiple gives it the series' first date: the data cannot say when it was crossed before that,
+    so pass the series from the start of the epidemic. A cumulative that falls after a correction
+    does not undo a milestone already reached, and the next one needs the count to reach it again.
+
+    >>> cumulative = [(dt.date(2020, 1, 2), 40), (dt.date(2020, 1, 3), 250), (dt.date(2020, 1, 8), 310)]
+    >>> for m in milestones(cumulative, step=100):
+    ...     print(m.milestone, m.date, m.days_since_previous, m.days_since_origin)
+    100 2020-01-03 4 4
+    200 2020-01-03 0 4
+    300 2020-01-08 5 9
+    """
+    if step <= 0:
+        raise invalid_parameter("step", step, "must be a positive number of cases")
+    if count is not None and count < 1:
+        raise invalid_parameter("count", count, "must be at least 1")
+    pairs = dates_and_cumulative.pairs() if isinstance(dates_and_cumulative, Series) else dates_and_cumulative
+    known = sorted((date, value) for date, value in pairs if value is not None)
+    reached: list[Milestone] = []
+    previous_day = 0
+    for date, cumulative in known:
+        day = (date - origin).days + 1
+        while count is None or len(reached) < count:
+            threshold = (len(reached) + 1) * step
+            if cumulative < threshold:
+                break
+            reached.append(Milestone(threshold, date, cumulative, day - previous_day, day))
+            previous_day = day
+        if count is not None and len(reached) >= count:
+            break
+    return reached
