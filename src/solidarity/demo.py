@@ -33,6 +33,8 @@ def load_demo(session: Session, actor: Actor) -> DemoSummary:
     summary = DemoSummary()
     organisations = partners_demo.load(session, actor)
     summary.created["organisations"] = organisations.created
+    summary.created["network_memberships"] = organisations.memberships
+    summary.created["joint_actions"] = organisations.joint_actions
     if session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL)) is None:
         access.create_user(
             session,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import TyperException
 
-from solidarity.cli import accounts, audit, database, demo, serve
+from solidarity.cli import accounts, audit, database, demo, partners, serve
 from solidarity.cli import reference as reference_cli
 from solidarity.cli.context import CliContext, err_console
 from solidarity.config import load_settings
@@ -34,6 +34,7 @@ app.add_typer(database.app, name="db")
 app.add_typer(accounts.user_app, name="user")
 app.add_typer(accounts.token_app, name="token")
 app.add_typer(audit.app, name="audit")
+app.add_typer(partners.app, name="partners")
 app.add_typer(reference_cli.app, name="reference")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)

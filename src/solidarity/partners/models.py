@@ -91,12 +91,8 @@ class OrganisationName(Base):
     __table_args__ = (UniqueConstraint("namespace", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[NameKind] = mapped_column(
-        Enum(NameKind, native_enum=False, length=10, values_callable=_enum_values)
-    )
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NameKind] = mapped_column(Enum(NameKind, native_enum=False, length=10, values_callable=_enum_values))
     name: Mapped[str] = mapped_column(String(300))
     key: Mapped[str] = mapped_column(String(300), index=True)
     namespace: Mapped[str] = mapped_column(String(20))
@@ -129,9 +125,7 @@ class JointAction(Base):
 
     __tablename__ = "joint_actions"
     __table_args__ = (
-        CheckConstraint(
-            "start_date IS NULL OR end_date IS NULL OR end_date >= start_date", name="dates_in_order"
-        ),
+        CheckConstraint("start_date IS NULL OR end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -158,9 +152,7 @@ class JointAction(Base):
 class JointActionParticipant(Base):
     __tablename__ = "joint_action_participants"
 
-    joint_action_id: Mapped[int] = mapped_column(
-        ForeignKey("joint_actions.id", ondelete="CASCADE"), primary_key=True
-    )
+    joint_action_id: Mapped[int] = mapped_column(ForeignKey("joint_actions.id", ondelete="CASCADE"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
 
     organisation: Mapped[Organisation] = relationship()
@@ -171,7 +163,5 @@ class JointActionCountry(Base):
 
     __tablename__ = "joint_action_countries"
 
-    joint_action_id: Mapped[int] = mapped_column(
-        ForeignKey("joint_actions.id", ondelete="CASCADE"), primary_key=True
-    )
+    joint_action_id: Mapped[int] = mapped_column(ForeignKey("joint_actions.id", ondelete="CASCADE"), primary_key=True)
     country_code: Mapped[str] = mapped_column(String(2), primary_key=True, index=True)

@@ -111,7 +111,9 @@ class OrganisationRow(BaseModel):
     @classmethod
     def of(cls, org: Organisation) -> OrganisationRow:
         public = OrganisationPublic.of(org)
-        return cls(**public.model_dump(exclude={"aliases", "type"}), type=org.type.value, aliases="; ".join(org.aliases))
+        return cls(
+            **public.model_dump(exclude={"aliases", "type"}), type=org.type.value, aliases="; ".join(org.aliases)
+        )
 
 
 class SearchHitPublic(BaseModel):
@@ -161,9 +163,7 @@ class JointActionCreate(BaseModel):
     end_date: dt.date | None = None
     status: JointActionStatus = JointActionStatus.PLANNED
     participant_ids: list[int] = Field(default_factory=list, description="Participating organisations")
-    countries: list[str] = Field(
-        default_factory=list, description="Partner countries: alpha-2, alpha-3 or names"
-    )
+    countries: list[str] = Field(default_factory=list, description="Partner countries: alpha-2, alpha-3 or names")
 
     _blank = field_validator("description")(_blank_to_none)
 
@@ -205,9 +205,7 @@ class JointActionPublic(BaseModel):
             start_date=action.start_date,
             end_date=action.end_date,
             status=action.status,
-            participants=[
-                OrganisationRef(id=p.organisation.id, name=p.organisation.name) for p in action.participants
-            ],
+            participants=[OrganisationRef(id=p.organisation.id, name=p.organisation.name) for p in action.participants],
             countries=[c.country_code for c in action.countries],
         )
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI
@@ -22,6 +22,7 @@ from solidarity.db.migrate import current_revision, head_revision
 from solidarity.errors import DatabaseUnavailable, SolidarityError
 from solidarity.web.api import audit as audit_api
 from solidarity.web.api import auth as auth_api
+from solidarity.web.api import partners as partners_api
 from solidarity.web.api import reference as reference_api
 from solidarity.web.csrf import verify_csrf
 from solidarity.web.errors import install_error_handlers
@@ -30,16 +31,18 @@ from solidarity.web.limits import BodySizeLimit
 from solidarity.web.pages import admin as admin_pages
 from solidarity.web.pages import auth as auth_pages
 from solidarity.web.pages import home as home_pages
+from solidarity.web.pages import partners as partners_pages
 from solidarity.web.pages import reference as reference_pages
 from solidarity.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-API_ROUTERS: list[APIRouter] = [auth_api.router, audit_api.router, reference_api.router]
+API_ROUTERS: list[APIRouter] = [auth_api.router, audit_api.router, partners_api.router, reference_api.router]
 PAGE_ROUTERS: list[APIRouter] = [
     home_pages.router,
     auth_pages.router,
     admin_pages.router,
+    partners_pages.router,
     reference_pages.router,
 ]
 
