@@ -1,0 +1,465 @@
+"""Reading published figures: series (latest or ``as_of``), milestones, Rt, quality, revision history.
+
+Without ``as_of`` or ``source`` a series reads the maintained tables: ``CurrentFigure`` for an
+area, ``DailyTotal`` for the world and the WHO regions, so a global query over a million rows
+answers in milliseconds. With ``as_of`` (or ``source``) it reads the append-only ``Figure``
+history: for each date, the figure of the newest version published at that time (from that source).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from solidarity.errors import Invalid, NotFound
+from solidarity.reference.countries import WHO_REGIONS, find_country, normalise_region
+from solidarity.reference.service import find_population
+from solidarity.reporting.analytics.milestones import WUHAN_FIRST_REPORT, Milestone, milestones
+from solidarity.reporting.analytics.quality import QualitySummary, summarise_quality
+from solidarity.reporting.analytics.rt import RtResult, estimate_rt
+from solidarity.reporting.analytics.series import Series
+from solidarity.reporting.areas import area_spec
+from solidarity.reporting.models import (
+    AreaKind,
+    CurrentFigure,
+    DailyTotal,
+    Figure,
+    ReportingArea,
+    ReportVersion,
+)
+from solidarity.reporting.records import AreaRef, Frequency, Measure
+
+GLOBAL = "global"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a series covers: one area, a WHO region or the world."""
+
+    code: str
+    name: str
+    area: ReportingArea | None = None
+
+    @property
+    def is_total(self) -> bool:
+        return self.area is None
+
+
+@dataclass(frozen=True)
+class StoredSeries:
+    """New and cumulative counts of one scope and measure, with where they came from."""
+
+    scope: Scope
+    measure: Measure
+    frequency: Frequency
+    new: Series
+    cumulative: Series
+    version: int | None
+    """The newest version among the figures read."""
+    sources: tuple[str, ...]
+    as_of: dt.datetime | None = None
+    source_filter: str | None = None
+    versions: dict[dt.date, int] = field(default_factory=dict)
+
+
+def find_scope(session: Session, text: str) -> Scope:
+    """``global``, a WHO region (``EURO`` or ``EUR``), or an area by code or name. ``NotFound`` otherwise."""
+    wanted = text.strip()
+    if wanted.lower() == GLOBAL:
+        return Scope(GLOBAL, "World")
+    region = normalise_region(wanted)
+    if region is not None:
+        return Scope(region, WHO_REGIONS[region])
+    area = session.scalar(select(ReportingArea).where(ReportingArea.code == wanted.upper()))
+    if area is None:
+        spec = area_spec(AreaRef(wanted, None)) or area_spec(AreaRef(None, wanted))
+        if spec is not None:
+            area = session.scalar(select(ReportingArea).where(ReportingArea.code == spec.code))
+    if area is None:
+        raise NotFound(
+            f"No figures for area {wanted!r}: give an area code (see `solidarity reporting areas`), "
+            f"a WHO region or 'global'",
+            details=[{"field": "area", "value": wanted, "reason": "unknown area"}],
+        )
+    return Scope(area.code, area.name, area)
+
+
+def _check_window(start: dt.date | None, end: dt.date | None) -> None:
+    if start is not None and end is not None and end < start:
+        raise Invalid(
+            f"end {end} is before start {start}",
+            details=[{"field": "end", "value": str(end), "reason": "before start"}],
+        )
+
+
+def _max_version(session: Session, as_of: dt.datetime | None, source: str | None) -> int | None:
+    query = select(func.max(ReportVersion.id))
+    if as_of is not None:
+        query = query.where(ReportVersion.published_at <= as_of)
+    if source is not None:
+        query = query.where(ReportVersion.source_name == source)
+    return session.scalar(query)
+
+
+def get_series(
+    session: Session,
+    area: str,
+    measure: Measure = Measure.CASES,
+    frequency: Frequency = Frequency.DAILY,
+    *,
+    as_of: dt.datetime | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    source: str | None = None,
+) -> StoredSeries:
+    """The published series of an area, a WHO region or ``global``, as it is now or was at ``as_of``.
+
+    Totals add countries, territories and non-country areas (ships, "Other") as the sources count
+    them; subnational areas are left out, their country carries them. ``source`` restricts the
+    figures to versions of that source. Raises ``NotFound`` for an unknown area, ``Invalid`` for
+    an end before the start.
+    """
+    _check_window(start, end)
+    scope = find_scope(session, area)
+    if as_of is not None and as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=dt.UTC)
+    rows: list[Any]
+    if as_of is None and source is None:
+        rows = _current_rows(session, scope, measure, frequency, start, end)
+    else:
+        ceiling = _max_version(session, as_of, source)
+        rows = [] if ceiling is None else _history_rows(session, scope, measure, frequency, start, end, ceiling, source)
+    versions = {row[0]: int(row[3]) for row in rows if row[3] is not None}
+    new = Series.from_pairs(((row[0], _int(row[1])) for row in rows), frequency)
+    cumulative = Series.from_pairs(((row[0], _int(row[2])) for row in rows), frequency)
+    version_ids = set(versions.values())
+    sources: tuple[str, ...] = ()
+    if version_ids:
+        sources = tuple(
+            session.scalars(
+                select(ReportVersion.source_name)
+                .where(ReportVersion.id.in_(version_ids))
+                .distinct()
+                .order_by(ReportVersion.source_name)
+            )
+        )
+    return StoredSeries(
+        scope=scope,
+        measure=measure,
+        frequency=frequency,
+        new=new,
+        cumulative=cumulative,
+        version=max(version_ids) if version_ids else None,
+        sources=sources,
+        as_of=as_of,
+        source_filter=source,
+        versions=versions,
+    )
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def _dated(query: Any, column: Any, start: dt.date | None, end: dt.date | None) -> Any:
+    if start is not None:
+        query = query.where(column >= start)
+    if end is not None:
+        query = query.where(column <= end)
+    return query
+
+
+def _current_rows(
+    session: Session,
+    scope: Scope,
+    measure: Measure,
+    frequency: Frequency,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> list[Any]:
+    if scope.area is not None:
+        c = CurrentFigure
+        query = select(c.date, c.new_value, c.cumulative_value, c.version_id).where(
+            c.area_id == scope.area.id, c.frequency == frequency.value, c.measure == measure.value
+        )
+        return list(session.execute(_dated(query, c.date, start, end).order_by(c.date)))
+    t = DailyTotal
+    query = select(t.date, t.new_value, t.cumulative_value, t.version_id).where(
+        t.scope == scope.code, t.frequency == frequency.value, t.measure == measure.value
+    )
+    return list(session.execute(_dated(query, t.date, start, end).order_by(t.date)))
+
+
+def _history_rows(
+    session: Session,
+    scope: Scope,
+    measure: Measure,
+    frequency: Frequency,
+    start: dt.date | None,
+    end: dt.date | None,
+    ceiling: int,
+    source: str | None,
+) -> list[Any]:
+    f, a = Figure, ReportingArea
+    latest = select(f.area_id, f.date, func.max(f.version_id).label("version_id")).where(
+        f.frequency == frequency.value, f.measure == measure.value, f.version_id <= ceiling
+    )
+    if source is not None:
+        latest = latest.where(
+            f.version_id.in_(select(ReportVersion.id).where(ReportVersion.source_name == source).scalar_subquery())
+        )
+    if scope.area is not None:
+        latest = latest.where(f.area_id == scope.area.id)
+    else:
+        areas = select(a.id).where(a.kind != AreaKind.SUBNATIONAL.value)
+        if scope.code != GLOBAL:
+            areas = areas.where(a.who_region == scope.code)
+        latest = latest.where(f.area_id.in_(areas.scalar_subquery()))
+    latest_sub = _dated(latest, f.date, start, end).group_by(f.area_id, f.date).subquery()
+    joined = and_(
+        f.area_id == latest_sub.c.area_id,
+        f.date == latest_sub.c.date,
+        f.version_id == latest_sub.c.version_id,
+        f.frequency == frequency.value,
+        f.measure == measure.value,
+    )
+    if scope.area is not None:
+        query = select(f.date, f.new_value, f.cumulative_value, f.version_id).join(latest_sub, joined)
+        return list(session.execute(query.order_by(f.date)))
+    query = (
+        select(f.date, func.sum(f.new_value), func.sum(f.cumulative_value), func.max(f.version_id))
+        .join(latest_sub, joined)
+        .group_by(f.date)
+        .order_by(f.date)
+    )
+    return list(session.execute(query))
+
+
+def population_of(session: Session, scope: Scope) -> int | None:
+    """The population used for rates per 100,000: the area's country or territory, or the sum over a region."""
+    if scope.area is not None:
+        if scope.area.kind not in (AreaKind.COUNTRY, AreaKind.TERRITORY) or scope.area.country_code is None:
+            return None
+        country = find_country(scope.area.country_code)
+        quote = find_population(session, country) if country is not None else None
+        return quote.value if quote is not None else None
+    codes = session.scalars(
+        select(ReportingArea.country_code).where(
+            ReportingArea.kind.in_((AreaKind.COUNTRY.value, AreaKind.TERRITORY.value)),
+            *([ReportingArea.who_region == scope.code] if scope.code != GLOBAL else []),
+        )
+    )
+    total = 0
+    for code in codes:
+        country = find_country(code) if code else None
+        quote = find_population(session, country) if country is not None else None
+        total += quote.value if quote is not None else 0
+    return total or None
+
+
+# --- analytics over stored data -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SourcedMilestone:
+    milestone: Milestone
+    source: str
+    version: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        m = self.milestone
+        return {
+            "milestone": m.milestone,
+            "date": m.date.isoformat(),
+            "cumulative": m.cumulative,
+            "days_since_previous": m.days_since_previous,
+            "days_since_origin": m.days_since_origin,
+            "source": self.source,
+            "version": self.version,
+        }
+
+
+def get_milestones(
+    session: Session,
+    *,
+    area: str = GLOBAL,
+    measure: Measure = Measure.CASES,
+    step: int = 100_000,
+    count: int | None = None,
+    origin: dt.date = WUHAN_FIRST_REPORT,
+    source: str | None = None,
+    as_of: dt.datetime | None = None,
+) -> list[SourcedMilestone]:
+    """When the cumulative count first reached each multiple of ``step``, each with its source and version.
+
+    The version of a milestone is the version of the figure (or, for totals, the newest figure)
+    on its date. Raises ``Invalid`` for a step or count below 1, ``NotFound`` for an unknown area.
+    """
+    stored = get_series(session, area, measure, Frequency.DAILY, as_of=as_of, source=source)
+    if not len(stored.cumulative):
+        stored = get_series(session, area, measure, Frequency.WEEKLY, as_of=as_of, source=source)
+    label = source or ", ".join(stored.sources)
+    return [
+        SourcedMilestone(m, label, stored.versions.get(m.date))
+        for m in milestones(stored.cumulative, step=step, count=count, origin=origin)
+    ]
+
+
+@dataclass(frozen=True)
+class SourcedRt:
+    result: RtResult
+    scope: Scope
+    sources: tuple[str, ...]
+    version: int | None
+
+
+def get_rt(
+    session: Session,
+    area: str,
+    *,
+    si_mean: float = 4.7,
+    si_sd: float = 2.9,
+    window: int = 7,
+    frequency: Frequency | None = None,
+    as_of: dt.datetime | None = None,
+) -> SourcedRt:
+    """Rt (Cori et al. 2013) over the area's new cases, daily or (if it has no daily figures) weekly."""
+    stored = get_series(session, area, Measure.CASES, frequency or Frequency.DAILY, as_of=as_of)
+    if frequency is None and not len(stored.new):
+        stored = get_series(session, area, Measure.CASES, Frequency.WEEKLY, as_of=as_of)
+    if not len(stored.new):
+        raise NotFound(f"No case figures for {stored.scope.name}", details=[{"field": "area", "value": area}])
+    result = estimate_rt(stored.new, si_mean=si_mean, si_sd=si_sd, window=window)
+    return SourcedRt(result, stored.scope, stored.sources, stored.version)
+
+
+@dataclass(frozen=True)
+class AreaQuality:
+    scope: Scope
+    measure: Measure
+    summary: QualitySummary
+    flagged: int
+
+
+def get_quality(session: Session, area: str, measure: Measure = Measure.CASES) -> AreaQuality:
+    """Negatives, gaps, falling cumulatives, revisions and last update of one area's series."""
+    stored = get_series(session, area, measure)
+    if not len(stored.new) and not len(stored.cumulative):
+        stored = get_series(session, area, measure, Frequency.WEEKLY)
+    scope = stored.scope
+    revisions = revision_history(session, scope.code) if scope.area is not None else []
+    last = revisions[-1].published_at if revisions else None
+    summary = summarise_quality(
+        new=stored.new, cumulative=stored.cumulative, revisions=max(len(revisions) - 1, 0), last_updated=last
+    )
+    flagged = 0
+    if scope.area is not None:
+        flagged = (
+            session.scalar(
+                select(func.count()).where(
+                    CurrentFigure.area_id == scope.area.id,
+                    CurrentFigure.measure == measure.value,
+                    CurrentFigure.flags.is_not(None),
+                )
+            )
+            or 0
+        )
+    return AreaQuality(scope, measure, summary, flagged)
+
+
+# --- history --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    version: int
+    published_at: dt.datetime
+    source_name: str
+    changed: int
+
+
+def revision_history(session: Session, area: str) -> list[Revision]:
+    """Every version that published figures of the area, oldest first, with how many figures it changed."""
+    scope = find_scope(session, area)
+    if scope.area is None:
+        raise Invalid(
+            "Revision history is kept per area; give an area code",
+            details=[{"field": "area", "value": area, "reason": "not an area"}],
+        )
+    f, v = Figure, ReportVersion
+    query = (
+        select(v.id, v.published_at, v.source_name, func.count(f.id))
+        .join(f, f.version_id == v.id)
+        .where(f.area_id == scope.area.id)
+        .group_by(v.id, v.published_at, v.source_name)
+        .order_by(v.id)
+    )
+    return [Revision(row[0], row[1], row[2], row[3]) for row in session.execute(query)]
+
+
+@dataclass(frozen=True)
+class FigureVersion:
+    version: int
+    published_at: dt.datetime
+    source_name: str
+    new: int | None
+    cumulative: int | None
+    flags: tuple[str, ...]
+
+
+def figure_history(
+    session: Session, area: str, date: dt.date, measure: Measure = Measure.CASES, frequency: Frequency = Frequency.DAILY
+) -> list[FigureVersion]:
+    """Every published value of one figure, oldest first."""
+    scope = find_scope(session, area)
+    if scope.area is None:
+        raise Invalid("Figure history is kept per area", details=[{"field": "area", "value": area}])
+    f, v = Figure, ReportVersion
+    query = (
+        select(v.id, v.published_at, v.source_name, f.new_value, f.cumulative_value, f.flags)
+        .join(f, f.version_id == v.id)
+        .where(f.area_id == scope.area.id, f.date == date, f.measure == measure.value, f.frequency == frequency.value)
+        .order_by(v.id)
+    )
+    return [
+        FigureVersion(row[0], row[1], row[2], _int(row[3]), _int(row[4]), tuple(row[5] or ()))
+        for row in session.execute(query)
+    ]
+
+
+def get_version(session: Session, version_id: int) -> ReportVersion:
+    version = session.get(ReportVersion, version_id)
+    if version is None:
+        raise NotFound(f"Version {version_id} does not exist")
+    return version
+
+
+def list_areas(session: Session, *, kind: str | None = None) -> list[tuple[ReportingArea, str | None]]:
+    """Every area with its parent's code, by code."""
+    parent = ReportingArea.__table__.alias("parent")
+    query = (
+        select(ReportingArea, parent.c.code)
+        .outerjoin(parent, parent.c.id == ReportingArea.parent_id)
+        .order_by(ReportingArea.code)
+    )
+    if kind is not None:
+        query = query.where(ReportingArea.kind == kind)
+    return [(row[0], row[1]) for row in session.execute(query)]
+
+
+def latest_totals(session: Session, measure: Measure = Measure.CASES) -> DailyTotal | None:
+    """The latest global daily total, for landing pages."""
+    return session.scalar(
+        select(DailyTotal)
+        .where(
+            DailyTotal.scope == GLOBAL,
+            DailyTotal.frequency == Frequency.DAILY.value,
+            DailyTotal.measure == measure.value,
+        )
+        .order_by(DailyTotal.date.desc())
+        .limit(1)
+    )
