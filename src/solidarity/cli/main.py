@@ -10,6 +10,7 @@ from typer.exceptions import TyperException
 
 from solidarity.cli import accounts, audit, database, demo, partners, serve
 from solidarity.cli import reference as reference_cli
+from solidarity.cli import reporting as reporting_cli
 from solidarity.cli.context import CliContext, err_console
 from solidarity.config import load_settings
 from solidarity.errors import SolidarityError
@@ -36,6 +37,7 @@ app.add_typer(accounts.token_app, name="token")
 app.add_typer(audit.app, name="audit")
 app.add_typer(partners.app, name="partners")
 app.add_typer(reference_cli.app, name="reference")
+app.add_typer(reporting_cli.app, name="reporting")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 

@@ -6,7 +6,8 @@ from solidarity.db.base import Base
 from solidarity.partners import accounts as _accounts
 from solidarity.partners import models as _partners
 from solidarity.reference import models as _reference
+from solidarity.reporting import models as _reporting
 
 metadata = Base.metadata
 
-__all__ = ["_accounts", "_audit", "_instance", "_partners", "_reference", "metadata"]
+__all__ = ["_accounts", "_audit", "_instance", "_partners", "_reference", "_reporting", "metadata"]
