@@ -19,17 +19,17 @@ def interpolated(checkpoints: list[tuple[dt.date, int]]) -> list[tuple[dt.date, 
     return days
 
 
-# A hand-made world cumulative that crosses 100,000 on 6 March, 200,000 on 17 March and 300,000 on
-# 21 March 2020, the dates behind WHO's "67 days, then 11 days, then 4 days" of 23 March 2020.
+# A hand-made world cumulative that crosses 100,000 on 7 March, 200,000 on 18 March and 300,000 on
+# 22 March 2020: the crossing dates that make "67 days, then 11 days, then 4 days" true.
 WORLD = interpolated(
     [
         (dt.date(2019, 12, 31), 27),
-        (dt.date(2020, 3, 5), 97_000),
-        (dt.date(2020, 3, 6), 101_000),
-        (dt.date(2020, 3, 16), 185_000),
-        (dt.date(2020, 3, 17), 200_100),
-        (dt.date(2020, 3, 20), 290_000),
-        (dt.date(2020, 3, 21), 305_000),
+        (dt.date(2020, 3, 6), 97_000),
+        (dt.date(2020, 3, 7), 101_000),
+        (dt.date(2020, 3, 17), 185_000),
+        (dt.date(2020, 3, 18), 200_100),
+        (dt.date(2020, 3, 21), 290_000),
+        (dt.date(2020, 3, 22), 305_000),
         (dt.date(2020, 3, 25), 420_000),
     ]
 )
@@ -37,9 +37,9 @@ WORLD = interpolated(
 
 def test_who_claim_first_100k_took_67_days_then_11_then_4():
     assert milestones(WORLD, count=3) == [
-        Milestone(100_000, dt.date(2020, 3, 6), 101_000, days_since_previous=67, days_since_origin=67),
-        Milestone(200_000, dt.date(2020, 3, 17), 200_100, days_since_previous=11, days_since_origin=78),
-        Milestone(300_000, dt.date(2020, 3, 21), 305_000, days_since_previous=4, days_since_origin=82),
+        Milestone(100_000, dt.date(2020, 3, 7), 101_000, days_since_previous=67, days_since_origin=67),
+        Milestone(200_000, dt.date(2020, 3, 18), 200_100, days_since_previous=11, days_since_origin=78),
+        Milestone(300_000, dt.date(2020, 3, 22), 305_000, days_since_previous=4, days_since_origin=82),
     ]
 
 
@@ -62,7 +62,7 @@ def test_a_day_jumping_over_several_multiples_gives_each_of_them_that_day():
     cumulative = [(dt.date(2020, 1, 1), 50), (dt.date(2020, 1, 2), 350), (dt.date(2020, 1, 5), 420)]
     found = milestones(cumulative, step=100)
     assert [(m.milestone, m.date, m.cumulative, m.days_since_previous) for m in found] == [
-        (100, dt.date(2020, 1, 2), 350, 3),
+        (100, dt.date(2020, 1, 2), 350, 2),
         (200, dt.date(2020, 1, 2), 350, 0),
         (300, dt.date(2020, 1, 2), 350, 0),
         (400, dt.date(2020, 1, 5), 420, 3),
@@ -77,9 +77,9 @@ def test_a_cumulative_that_never_reaches_the_step_has_no_milestones():
 def test_a_series_starting_above_a_multiple_gives_it_the_first_date_of_the_series():
     found = milestones([(dt.date(2020, 3, 10), 250_000), (dt.date(2020, 3, 12), 300_000)])
     assert [(m.milestone, m.date, m.days_since_previous, m.days_since_origin) for m in found] == [
-        (100_000, dt.date(2020, 3, 10), 71, 71),
-        (200_000, dt.date(2020, 3, 10), 0, 71),
-        (300_000, dt.date(2020, 3, 12), 2, 73),
+        (100_000, dt.date(2020, 3, 10), 70, 70),
+        (200_000, dt.date(2020, 3, 10), 0, 70),
+        (300_000, dt.date(2020, 3, 12), 2, 72),
     ]
 
 
@@ -103,7 +103,7 @@ def test_missing_values_are_skipped_and_pairs_may_come_in_any_order():
 def test_a_weekly_series_dates_milestones_on_the_week_end():
     weekly = Series(dt.date(2020, 3, 8), Frequency.WEEKLY, (40, None, 130))
     found = milestones(weekly, step=100, origin=dt.date(2020, 3, 1))
-    assert found == [Milestone(100, dt.date(2020, 3, 22), 130, 22, 22)]
+    assert found == [Milestone(100, dt.date(2020, 3, 22), 130, 21, 21)]
 
 
 def test_count_stops_after_that_many_milestones():

@@ -3,11 +3,11 @@
 This is how a reader checks a claim such as WHO's of March 2020, "the first 100,000 cases took
 67 days, the second 100,000 took 11 days, and the third only 4 days", against a source.
 
-Days are counted the way that claim counts them: the origin date (by default 31 December 2019,
-the first report from Wuhan) is day 1 of the first period, so a milestone reached on 6 March 2020
-took 67 days; each later period starts the day after the previous milestone, so its length is
-the difference of the two dates. ``days_since_origin`` is therefore the sum of the
-``days_since_previous`` up to that milestone.
+Days are plain differences of dates: a milestone first reached on 7 March 2020 is 67 days after
+the origin (by default 31 December 2019, the first report from Wuhan), and a later milestone's
+``days_since_previous`` is the difference between its date and the previous milestone's.
+``days_since_origin`` is therefore the sum of the ``days_since_previous`` up to that milestone.
+Whether a source's figures bear a claim out depends on the dates it reported, which is the point.
 
 The caller attaches the source and data version the cumulative series came from.
 """
@@ -33,9 +33,9 @@ class Milestone:
     cumulative: Number
     """The cumulative count on that date."""
     days_since_previous: int
-    """Days since the previous milestone; for the first one, days counted from the origin (day 1)."""
+    """Days since the previous milestone's date; for the first one, days since the origin."""
     days_since_origin: int
-    """The day number of ``date``, counting the origin date as day 1."""
+    """Days from the origin date to ``date``."""
 
 
 def milestones(
@@ -57,9 +57,9 @@ def milestones(
     >>> cumulative = [(dt.date(2020, 1, 2), 40), (dt.date(2020, 1, 3), 250), (dt.date(2020, 1, 8), 310)]
     >>> for m in milestones(cumulative, step=100):
     ...     print(m.milestone, m.date, m.days_since_previous, m.days_since_origin)
-    100 2020-01-03 4 4
-    200 2020-01-03 0 4
-    300 2020-01-08 5 9
+    100 2020-01-03 3 3
+    200 2020-01-03 0 3
+    300 2020-01-08 5 8
     """
     if step <= 0:
         raise invalid_parameter("step", step, "must be a positive number of cases")
@@ -70,7 +70,7 @@ def milestones(
     reached: list[Milestone] = []
     previous_day = 0
     for date, cumulative in known:
-        day = (date - origin).days + 1
+        day = (date - origin).days
         while count is None or len(reached) < count:
             threshold = (len(reached) + 1) * step
             if cumulative < threshold:
