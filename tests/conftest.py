@@ -27,7 +27,9 @@ from solidarity.config import Settings, load_settings
 from solidarity.db import make_engine, make_sessionmaker, transaction
 from solidarity.db.migrate import upgrade
 from solidarity.partners import access
-from solidarity.partners.models import Organisation, OrganisationType
+from solidarity.partners import service as partners_service
+from solidarity.partners.models import OrganisationType
+from solidarity.partners.schemas import OrganisationCreate
 from solidarity.web.app import create_app
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-0123456789"
@@ -158,12 +160,10 @@ class Person:
 
 @pytest.fixture
 def organisation(db: sessionmaker[Session]) -> int:
-    """A government organisation to hang users on; returns its id."""
+    """A government organisation to hang users on, registered through the service; returns its id."""
     with transaction(db) as session:
-        org = Organisation(name="Ministry of Health of Testland", type=OrganisationType.GOVERNMENT)
-        session.add(org)
-        session.flush()
-        return org.id
+        data = OrganisationCreate(name="Ministry of Health of Testland", type=OrganisationType.GOVERNMENT)
+        return partners_service.create_organisation(session, Actor.system("test"), data).id
 
 
 @pytest.fixture
