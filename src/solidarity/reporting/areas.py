@@ -50,6 +50,7 @@ _NON_COUNTRY: dict[str, tuple[str, str, AreaKind]] = {
     "other": (OTHER_CODE, "Other (international conveyances)", AreaKind.OTHER),
     "international conveyance": (OTHER_CODE, "Other (international conveyances)", AreaKind.OTHER),
     "international conveyances": (OTHER_CODE, "Other (international conveyances)", AreaKind.OTHER),
+    "international": (OTHER_CODE, "Other (international conveyances)", AreaKind.OTHER),
     "international commercial vessel": (OTHER_CODE, "Other (international conveyances)", AreaKind.OTHER),
     "diamond princess": ("X-DIAMOND-PRINCESS", "Diamond Princess (cruise ship)", AreaKind.CONVEYANCE),
     "international conveyance diamond princess": (
@@ -68,6 +69,7 @@ _NON_COUNTRY: dict[str, tuple[str, str, AreaKind]] = {
     "winter olympics 2022": ("X-OLYMPICS-2022", "Winter Olympics 2022 (Beijing)", AreaKind.EVENT),
 }
 _NON_COUNTRY_CODES = {code: (code, name, kind) for code, name, kind in _NON_COUNTRY.values()}
+_NON_COUNTRY_CODES["OWID_INT"] = _NON_COUNTRY["international"]  # OWID's "International": the cruise ships
 
 # ISO 3166-1 entries that are not sovereign states; everything else ISO is a country.
 TERRITORIES = frozenset(
