@@ -17,6 +17,8 @@ class Measure(enum.StrEnum):
     DEATHS = "deaths"
     TESTS = "tests"
     HOSPITALISED = "hospitalised"
+    """Patients in hospital on the date (OWID's ``hosp_patients``): a level, not a flow. Parsers put it
+    in ``new`` and leave ``cumulative`` blank; it is never summed over days."""
 
 
 class Frequency(enum.StrEnum):

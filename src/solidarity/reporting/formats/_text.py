@@ -1,0 +1,190 @@
+"""CSV text read line by line: UTF-8 checked per line, every row numbered as a person sees it.
+
+The header is line 1. A row that cannot be read (bytes that are not UTF-8, a line cut short, a
+quote left open, too many fields) is reported to ``Problems`` with its line and skipped, so one
+bad line never costs the rest of the file. Decoding each line (rather than wrapping the stream
+in a ``TextIOWrapper``) is what lets a Latin-1 name be reported on its own line and field instead
+of as a ``UnicodeDecodeError`` somewhere in an 8 KB chunk.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from solidarity.errors import Invalid
+from solidarity.imports import Problems
+
+UTF8_BOM = b"\xef\xbb\xbf"
+MAX_LINE_BYTES = 1 << 20
+"""No line of these formats comes near this (a JHU row is about 8 KB); a longer one is not CSV."""
+FUTURE_SLACK = dt.timedelta(days=1)
+"""A date one day ahead of UTC is still today somewhere (UTC+14); more than that is in the future."""
+
+
+def refuse_unreadable_bytes(head: bytes, file_name: str) -> None:
+    """Raise ``Invalid`` for files whose first bytes show they are not UTF-8 text at all.
+
+    >>> try:
+    ...     refuse_unreadable_bytes(b"\\xff\\xfeD\\x00a\\x00", "who.csv")
+    ... except Invalid as error:
+    ...     print(error.message[:33])
+    who.csv is UTF-16 text, not UTF-8
+    """
+    reason = None
+    if head.startswith(b"\x1f\x8b"):
+        reason = "is gzip-compressed: decompress it (gunzip) and import the .csv or .json inside"
+    elif head.startswith(b"PK\x03\x04"):
+        reason = "is a ZIP archive or an Excel workbook: import the CSV or JSON file itself"
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4096]:
+        reason = 'is UTF-16 text, not UTF-8: open it and save it as "CSV UTF-8", then import it again'
+    if reason is not None:
+        raise Invalid(
+            f"{file_name} {reason}",
+            details=[{"file": file_name, "line": None, "field": None, "value": None, "reason": reason}],
+        )
+
+
+def latest_date(today: dt.date | None) -> dt.date:
+    """The last date a figure may carry; ``today`` defaults to today in UTC."""
+    return (today or dt.datetime.now(dt.UTC).date()) + FUTURE_SLACK
+
+
+def describe_bytes(text: str) -> str:
+    """Text decoded with ``surrogateescape``, shown as Latin-1 so a person can read the value."""
+    return text.encode("utf-8", "surrogateescape").decode("latin-1")
+
+
+def _has_undecodable(text: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+class CsvRows:
+    """The rows of one CSV stream after its header, as ``(line, fields)`` with as many fields as the header.
+
+    ``header`` holds the header names, stripped of spaces. Reading stops with ``Invalid`` only for
+    faults of the whole file (an empty file, an unreadable header, a line longer than 1 MiB).
+    """
+
+    def __init__(self, stream: BinaryIO, problems: Problems) -> None:
+        self.line = 0
+        """The last physical line handed to the CSV reader."""
+        self._stream = stream
+        self._problems = problems
+        self._undecodable: set[int] = set()
+        self._last_text = ""
+        self._reader = csv.reader(self._lines())
+        try:
+            header = next(self._reader)
+        except StopIteration:
+            raise Invalid(
+                f"{problems.file} is empty: there is no header line",
+                details=[{"file": problems.file, "line": 1, "field": None, "value": "", "reason": "empty file"}],
+            ) from None
+        except csv.Error as error:
+            raise self._header_error(f"the header line is not readable CSV ({error})") from None
+        if self._undecodable:
+            raise self._header_error("the header line is not UTF-8 text")
+        self.header = [name.strip() for name in header]
+
+    def _header_error(self, reason: str) -> Invalid:
+        return Invalid(
+            f"{self._problems.file}: {reason}",
+            details=[{"file": self._problems.file, "line": 1, "field": None, "value": None, "reason": reason}],
+        )
+
+    def _lines(self) -> Iterator[str]:
+        readline = self._stream.readline
+        limit = MAX_LINE_BYTES
+        raw = readline(limit).removeprefix(UTF8_BOM)
+        while raw:
+            self.line += 1
+            if len(raw) >= limit and not raw.endswith(b"\n"):
+                reason = f"line {self.line} is longer than {limit} bytes: this is not a CSV file of any known format"
+                raise Invalid(
+                    f"{self._problems.file}: {reason}",
+                    details=[
+                        {"file": self._problems.file, "line": self.line, "field": None, "value": None, "reason": reason}
+                    ],
+                )
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self._undecodable.add(self.line)
+                text = raw.decode("utf-8", "surrogateescape")
+            self._last_text = text
+            yield text
+            raw = readline(limit)
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        width = len(self.header)
+        reader = self._reader
+        while True:
+            start = self.line + 1
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                self._problems.add(line=start, field=None, value=None, reason=f"not readable as CSV: {error}")
+                continue
+            if (
+                len(row) == width
+                and self.line == start
+                and not self._undecodable
+                and not row[-1].endswith(("\n", "\r"))
+            ) or (row and self._is_readable(start, row, width)):
+                yield start, row
+
+    def _is_readable(self, start: int, row: list[str], width: int) -> bool:
+        """Report why ``row`` (lines ``start`` to ``self.line``) cannot be read; ``True`` if it can."""
+        end = self.line
+        add = self._problems.add
+        bad_lines = sorted(n for n in self._undecodable if start <= n <= end)
+        if bad_lines:
+            self._undecodable.difference_update(bad_lines)
+            index = next((i for i, text in enumerate(row) if _has_undecodable(text)), 0)
+            add(
+                line=bad_lines[0],
+                field=self._field_name(index),
+                value=describe_bytes(row[index]) if index < len(row) else None,
+                reason="not UTF-8 text (the file looks like Latin-1 or Windows-1252): "
+                "save it as UTF-8 and import it again",
+            )
+            return False
+        open_quote = next((i for i, text in enumerate(row) if "\n" in text or "\r" in text), None)
+        if open_quote is None and end == start and self._last_text.count('"') % 2:
+            open_quote = len(row) - 1  # the last line ends inside a quote, with no newline after it
+        if open_quote is not None:
+            where = (
+                f"and is not closed by line {end}" if end > start else "and is not closed before the end of the file"
+            )
+            add(
+                line=start,
+                field=self._field_name(open_quote),
+                value=row[open_quote].splitlines()[0] if row[open_quote].strip() else row[open_quote],
+                reason=f"a quote opens on line {start} {where}: the file is truncated or has a stray quote",
+            )
+            return False
+        if len(row) < width:
+            add(
+                line=start,
+                field=self.header[len(row)],
+                value=row[-1],
+                reason=f"the line has {len(row)} of the header's {width} fields: it is cut short (a truncated file?)",
+            )
+            return False
+        if len(row) > width:
+            add(
+                line=start,
+                field=None,
+                value=row[width],
+                reason=f"the line has {len(row)} fields but the header has {width}: an unquoted comma?",
+            )
+            return False
+        return True
+
+    def _field_name(self, index: int) -> str | None:
+        return self.header[index] if index < len(self.header) else None

@@ -1,0 +1,222 @@
+"""WHO's global COVID-19 CSV: one row per country and date, new and cumulative cases and deaths.
+
+WHO publishes two editions with the same header: ``WHO-COVID-19-global-daily-data.csv`` (a row
+for every day; days without a report have blank new counts) and ``WHO-COVID-19-global-data.csv``
+(weekly since 2023: one row per week, dated on the week's Sunday, its last day; before 2023 the
+same name held the daily edition). The header cannot tell them apart, so the rows do: the dates of
+one country follow each other by 7 days in the weekly edition and by 1 day in the daily one.
+
+Country codes are read as text: ``NA`` is Namibia. Rows for "Other" (cases on international
+conveyances) and rows with a blank code are kept with their name; names are passed on exactly as
+written (``Cura\ufffdao`` included): the service resolves areas by code first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from typing import BinaryIO, NamedTuple
+
+from solidarity.errors import Invalid
+from solidarity.imports import Problems
+from solidarity.reporting.formats._text import CsvRows, latest_date
+from solidarity.reporting.formats._values import Record, parse_iso_date
+from solidarity.reporting.formats.detect import WHO_COLUMNS
+from solidarity.reporting.records import AreaRef, Frequency, Measure, RawFigure
+
+LOOKAHEAD_ROWS = 20_000
+"""Rows read before the frequency must be known (a daily file sorted by date repeats a country
+after about 240 rows; a weekly file sorted by country after one)."""
+GAPS_TO_DECIDE = 50
+
+
+class _Row(NamedTuple):
+    line: int
+    area: AreaRef
+    date: dt.date
+    new_cases: int | None
+    cumulative_cases: int | None
+    new_deaths: int | None
+    cumulative_deaths: int | None
+
+
+def parse_who(
+    stream: BinaryIO,
+    problems: Problems,
+    *,
+    frequency: Frequency | None = None,
+    today: dt.date | None = None,
+) -> Iterator[RawFigure]:
+    """Cases and deaths, two ``RawFigure`` per row, from a WHO global CSV.
+
+    ``frequency`` is what the caller says the file is; ``None`` infers it from the spacing of each
+    country's dates. Raises ``Invalid`` when a weekly file is imported as daily (or the reverse),
+    or when the frequency cannot be told and was not given.
+    """
+    rows = CsvRows(stream, problems)
+    _check_header(rows.header, problems.file)
+    records = _records(rows, problems, latest_date(today))
+    lookahead: list[_Row] = []
+    gaps: list[tuple[int, int, int]] = []
+    last_seen: dict[AreaRef, tuple[int, dt.date]] = {}
+    for row in records:
+        lookahead.append(row)
+        previous = last_seen.get(row.area)
+        if previous is not None and row.date != previous[1]:
+            gaps.append((abs((row.date - previous[1]).days), previous[0], row.line))
+        last_seen[row.area] = (row.line, row.date)
+        if len(gaps) >= GAPS_TO_DECIDE or len(lookahead) >= LOOKAHEAD_ROWS:
+            break
+    frequency = _decide_frequency(frequency, gaps, lookahead, problems.file)
+    if frequency is Frequency.WEEKLY:
+        yield from _checked_weeks(itertools.chain(lookahead, records), problems)
+        return
+    daily, cases, deaths = Frequency.DAILY, Measure.CASES, Measure.DEATHS
+    for line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths in itertools.chain(
+        lookahead, records
+    ):
+        yield RawFigure(line, area, date, daily, cases, new_cases, cumulative_cases)
+        yield RawFigure(line, area, date, daily, deaths, new_deaths, cumulative_deaths)
+
+
+def _checked_weeks(rows: Iterator[_Row], problems: Problems) -> Iterator[RawFigure]:
+    """The figures of a weekly file, reporting rows that are not whole weeks after the area's previous row."""
+    last_date: dict[AreaRef, dt.date] = {}
+    for row in rows:
+        previous = last_date.get(row.area)
+        if previous is not None and (row.date - previous).days % 7:
+            problems.add(
+                line=row.line,
+                field="Date_reported",
+                value=row.date.isoformat(),
+                reason=f"{(row.date - previous).days} days after this area's previous row ({previous}): "
+                "the rows of a weekly file are whole weeks apart",
+            )
+            continue
+        last_date[row.area] = row.date
+        yield from _figures(row, Frequency.WEEKLY)
+
+
+def _figures(row: _Row, frequency: Frequency) -> tuple[RawFigure, RawFigure]:
+    return (
+        RawFigure(row.line, row.area, row.date, frequency, Measure.CASES, row.new_cases, row.cumulative_cases),
+        RawFigure(row.line, row.area, row.date, frequency, Measure.DEATHS, row.new_deaths, row.cumulative_deaths),
+    )
+
+
+def _check_header(header: list[str], file_name: str) -> None:
+    missing = [name for name in WHO_COLUMNS if name not in header]
+    if missing:
+        reason = f"the WHO header lacks {', '.join(missing)}; expected {','.join(WHO_COLUMNS)}"
+        raise Invalid(
+            f"{file_name}: {reason}",
+            details=[{"file": file_name, "line": 1, "field": missing[0], "value": ",".join(header), "reason": reason}],
+        )
+
+
+def _records(rows: CsvRows, problems: Problems, latest: dt.date) -> Iterator[_Row]:
+    index = {name: rows.header.index(name) for name in WHO_COLUMNS}
+    i_date, i_code, i_name = index["Date_reported"], index["Country_code"], index["Country"]
+    i_nc, i_cc = index["New_cases"], index["Cumulative_cases"]
+    i_nd, i_cd = index["New_deaths"], index["Cumulative_deaths"]
+    dates: dict[str, dt.date] = {}
+    areas: dict[tuple[str, str], AreaRef] = {}
+    for line, row in rows:
+        date = dates.get(row[i_date])
+        area = areas.get((row[i_code], row[i_name]))
+        # The fast path: every value an integer, cumulative counts not negative, date and area seen before.
+        try:
+            text = row[i_nc]
+            new_cases = int(text) if text else None
+            cumulative_cases = int(row[i_cc])
+            text = row[i_nd]
+            new_deaths = int(text) if text else None
+            cumulative_deaths = int(row[i_cd])
+        except ValueError:
+            pass
+        else:
+            if date is not None and area is not None and cumulative_cases >= 0 and cumulative_deaths >= 0:
+                yield _Row(line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths)
+                continue
+        checked = _checked_row(line, row, index, problems, latest, dates, areas)
+        if checked is not None:
+            yield checked
+
+
+def _checked_row(
+    line: int,
+    row: list[str],
+    index: dict[str, int],
+    problems: Problems,
+    latest: dt.date,
+    dates: dict[str, dt.date],
+    areas: dict[tuple[str, str], AreaRef],
+) -> _Row | None:
+    """The row read value by value, each failure reported; ``None`` when it is to be skipped."""
+    record = Record(problems, line)
+    date_text = row[index["Date_reported"]]
+    date = dates.get(date_text)
+    if date is None:
+        try:
+            date = record.date("Date_reported", parse_iso_date(date_text), latest, date_text)
+        except ValueError as error:
+            record.fail("Date_reported", date_text, str(error))
+        if date is not None:
+            dates[date_text] = date
+    code_text, name_text = row[index["Country_code"]], row[index["Country"]]
+    area = areas.get((code_text, name_text))
+    if area is None:
+        area = AreaRef(code=code_text.strip() or None, name=name_text.strip() or None)
+    new_cases = record.count("New_cases", row[index["New_cases"]])
+    cumulative_cases = record.count("Cumulative_cases", row[index["Cumulative_cases"]], cumulative=True)
+    new_deaths = record.count("New_deaths", row[index["New_deaths"]])
+    cumulative_deaths = record.count("Cumulative_deaths", row[index["Cumulative_deaths"]], cumulative=True)
+    if area.code is None and area.name is None:
+        record.fail("Country_code", code_text, "the row names no area: its code and name are blank")
+    if record.is_bad or date is None:
+        return None
+    areas[code_text, name_text] = area
+    return _Row(line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths)
+
+
+def _decide_frequency(
+    given: Frequency | None, gaps: list[tuple[int, int, int]], rows: list[_Row], file_name: str
+) -> Frequency:
+    """The file's frequency from the day gaps between rows of one area, checked against ``given``."""
+    if gaps:
+        weekly_gaps = [gap for gap in gaps if gap[0] % 7 == 0]
+        daily_gaps = [gap for gap in gaps if gap[0] % 7]
+        # A vote, so that one stray row does not turn a weekly file into a daily one.
+        seen = Frequency.WEEKLY if len(weekly_gaps) > len(daily_gaps) else Frequency.DAILY
+        if given is None or given is seen:
+            return seen
+        days, first, second = (weekly_gaps if seen is Frequency.WEEKLY else daily_gaps)[0]
+        if seen is Frequency.WEEKLY:
+            reason = (
+                f"this is a weekly file (the rows of one area are {days} days apart, lines {first} and {second}) "
+                "but it was imported as daily: import it as weekly"
+            )
+        else:
+            reason = (
+                f"this is a daily file (the rows of one area are {days} days apart, lines {first} and {second}) "
+                "but it was imported as weekly: import it as daily"
+            )
+        raise Invalid(
+            f"{file_name}: {reason}",
+            details=[{"file": file_name, "line": second, "field": "Date_reported", "value": None, "reason": reason}],
+        )
+    if given is not None:
+        return given
+    if any(row.date.isoweekday() != 7 for row in rows) or not rows:
+        return Frequency.DAILY
+    if "daily" in file_name.lower():
+        return Frequency.DAILY
+    reason = (
+        "cannot tell whether this file is daily or weekly: every area has one date and every date is a Sunday; "
+        "say which with the frequency option"
+    )
+    raise Invalid(
+        f"{file_name}: {reason}",
+        details=[{"file": file_name, "line": None, "field": "Date_reported", "value": None, "reason": reason}],
+    )
