@@ -33,12 +33,14 @@ from solidarity.web.pages import auth as auth_pages
 from solidarity.web.pages import home as home_pages
 from solidarity.web.pages import partners as partners_pages
 from solidarity.web.pages import reference as reference_pages
+from solidarity.web.pages import reporting_public as reporting_public_pages
 from solidarity.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 API_ROUTERS: list[APIRouter] = [auth_api.router, audit_api.router, partners_api.router, reference_api.router]
 PAGE_ROUTERS: list[APIRouter] = [
+    reporting_public_pages.router,  # before home's placeholder /reporting landing
     home_pages.router,
     auth_pages.router,
     admin_pages.router,

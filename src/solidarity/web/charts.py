@@ -14,6 +14,7 @@ count (a correction) is drawn and listed as it is.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,25 @@ def cumulative_chart(series: Sequence[tuple[str, Series]]) -> Chart:
     return Chart(data, ("Date", *(label for label, _ in series)), rows[:TABLE_ROWS])
 
 
+RT_AXIS_RANGE = (2, 5)
+
+
+def rt_axis_top(uppers: Sequence[float]) -> int:
+    """Where the Rt axis stops: above nine in ten upper bounds, between 2 and 5.
+
+    A few days of tiny counts give Rt in the hundreds; an axis that follows them would flatten
+    everything else against the line Rt = 1. The table lists every value.
+
+    >>> rt_axis_top([0.8, 1.2, 1.4]), rt_axis_top([1.0] * 9 + [250.0]), rt_axis_top([9.0] * 10)
+    (2, 2, 5)
+    """
+    if not uppers:
+        return RT_AXIS_RANGE[0]
+    ordered = sorted(uppers)
+    high = ordered[int(0.9 * (len(ordered) - 1))]
+    return max(RT_AXIS_RANGE[0], min(RT_AXIS_RANGE[1], math.ceil(high)))
+
+
 def rt_chart(result: RtResult) -> Chart:
     """Rt by window end: posterior mean and the 95% credible interval as a band."""
     estimates = result.estimates
@@ -92,6 +112,7 @@ def rt_chart(result: RtResult) -> Chart:
         "mean": [round(e.mean, 3) for e in estimates],
         "lower": [round(e.lower, 3) for e in estimates],
         "upper": [round(e.upper, 3) for e in estimates],
+        "ymax": rt_axis_top([e.upper for e in estimates]),
     }
     rows = [
         (e.end.isoformat(), figure(e.mean, 2), f"{figure(e.lower, 2)} to {figure(e.upper, 2)}")

@@ -8,7 +8,7 @@
  * Data shapes (all arrays have one entry per date):
  *   epicurve:   {dates, new, avg7, label, colour?}          bars of new counts, line of the 7-day average
  *   cumulative: {dates, series: [{label, values}], scale?}  lines; a [data-scale-toggle] button switches log/linear
- *   rt:         {dates, mean, lower, upper}                 Rt with its 95% credible band and the line Rt = 1
+ *   rt:         {dates, mean, lower, upper, ymax?}          Rt with its 95% credible band and the line Rt = 1
  * Other kinds can be added with SolidarityCharts.register("measures", function (canvas, data) {...}).
  */
 (function () {
@@ -100,7 +100,8 @@
   builders.rt = function (canvas, data) {
     var ones = data.dates.map(function () { return 1; });
     var options = baseOptions();
-    options.scales.y = { beginAtZero: true, suggestedMax: 2, title: { display: true, text: "Rt" } };
+    options.scales.y = { beginAtZero: true, max: data.ymax || undefined, suggestedMax: 2,
+                         title: { display: true, text: "Rt" } };
     options.plugins.legend.labels.filter = function (item) { return item.text !== ""; };
     return new window.Chart(canvas, {
       type: "line",
