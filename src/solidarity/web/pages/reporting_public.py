@@ -429,13 +429,13 @@ def area_page(request: Request, actor: ActorDep, session: SessionDep, code: str,
         "growth": {"text": _growth_text(cases)},
         "quality": _quality(cases, deaths, max(len(revisions) - 1, 0)),
         "revisions": revisions,
-        "downloads": _area_downloads(area.code, cases.frequency, day),
+        "downloads": _area_downloads(area.code, cases.frequency, as_of_time),
     }
     return render(request, "reporting/area.html", context)
 
 
-def _area_downloads(code: str, frequency: Frequency, day: dt.date | None) -> dict[str, Any]:
-    as_of = day.isoformat() if day else None
+def _area_downloads(code: str, frequency: Frequency, moment: dt.datetime | None) -> dict[str, Any]:
+    as_of = moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
     common = {"area": code, "frequency": frequency.value, "as_of": as_of, "format": "csv"}
     cases = _api("series", measure="cases", **common)
     deaths = _api("series", measure="deaths", **common)
