@@ -15,6 +15,7 @@ from solidarity.db.instance import DEMO_DATA, set_fact
 from solidarity.partners import access
 from solidarity.partners import demo as partners_demo
 from solidarity.partners.accounts import User
+from solidarity.reporting import demo as reporting_demo
 
 DEMO_ADMIN_EMAIL = "admin@demo.solidarity.example"
 DEMO_ADMIN_PASSWORD = "solidarity-demo"  # noqa: S105 - printed on purpose; the banner marks the instance as a demo
@@ -33,6 +34,7 @@ def load_demo(session: Session, actor: Actor) -> DemoSummary:
     summary = DemoSummary()
     organisations = partners_demo.load(session, actor)
     summary.created["organisations"] = organisations.created
+    summary.created["reporting figures"] = reporting_demo.load(session, actor).created
     summary.created["network_memberships"] = organisations.memberships
     summary.created["joint_actions"] = organisations.joint_actions
     if session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL)) is None:

@@ -15,6 +15,7 @@ from solidarity.db import transaction
 from solidarity.imports import ImportReport, OnError
 from solidarity.reporting import service
 from solidarity.reporting.models import AreaKind, CurrentFigure, DailyTotal, Figure, ReportingArea
+from tests.cli.conftest import cli  # noqa: F401 - the CLI runner fixture
 
 WHO_HEADER = "Date_reported,Country_code,Country,WHO_region,New_cases,Cumulative_cases,New_deaths,Cumulative_deaths"
 DATA = Path(__file__).resolve().parents[1] / "data" / "reporting"

@@ -39,7 +39,6 @@ AREA_RUN_FLUSH = 500
 """An area's buffered figures are processed once the input moves on and it holds at least this many."""
 MAX_BUFFERED = 100_000
 """Everything buffered is processed when this many figures wait (files not sorted by area)."""
-_BITMAP_BASE = dt.date(2019, 1, 1)
 
 NEGATIVE_NEW = "negative_new"
 CUMULATIVE_DECREASE = "cumulative_decrease"
@@ -145,14 +144,16 @@ class _Writer:
                     flags,
                 )
             )
-        span = self.touched.get((figure.frequency, figure.measure))
-        if span is None:
-            self.touched[(figure.frequency, figure.measure)] = _Touched(figure.date, figure.date)
-        else:
-            span.first = min(span.first, figure.date)
-            span.last = max(span.last, figure.date)
         if len(self.figures) >= BATCH_ROWS:
             self.flush()
+
+    def touch(self, frequency: str, measure: str, first: dt.date, last: dt.date) -> None:
+        span = self.touched.get((frequency, measure))
+        if span is None:
+            self.touched[(frequency, measure)] = _Touched(first, last)
+        else:
+            span.first = min(span.first, first)
+            span.last = max(span.last, last)
 
     def flush(self) -> None:
         if self.figures:
@@ -195,23 +196,30 @@ class _Writer:
 
 
 class _Seen:
-    """Which (area, frequency, measure, date) this import has had: one bit per day and series."""
+    """Which (area, frequency, measure, date) this import has had: one bit per day and series.
+
+    Each series' bits start ten years before the first date it brings, so memory grows with the
+    span of dates, not with the number of rows.
+    """
 
     def __init__(self) -> None:
-        self._days: dict[tuple[int, str, str], bytearray] = {}
+        self._days: dict[tuple[int, str, str], tuple[dt.date, bytearray]] = {}
         self._early: set[tuple[int, str, str, dt.date]] = set()
 
     def add(self, figure: _Figure) -> bool:
         """Remember the figure's key; ``False`` if it was seen before."""
         key = (figure.area_id, figure.frequency, figure.measure)
-        offset = (figure.date - _BITMAP_BASE).days
+        entry = self._days.get(key)
+        if entry is None:
+            entry = self._days[key] = (figure.date - dt.timedelta(days=3650), bytearray())
+        base, bits = entry
+        offset = (figure.date - base).days
         if offset < 0:
             early = (*key, figure.date)
             if early in self._early:
                 return False
             self._early.add(early)
             return True
-        bits = self._days.setdefault(key, bytearray())
         byte, bit = divmod(offset, 8)
         if byte >= len(bits):
             bits.extend(bytes(byte - len(bits) + 64))
@@ -269,13 +277,19 @@ class Pipeline:
         """
         last_line: int | None = None
         previous_area: int | None = None
+        last_ref: AreaRef | None = None
+        last_id: int | None = None
         for raw in figures:
             if raw.line != last_line or last_line is None:
                 self.report.rows_read += 1
                 last_line = raw.line
                 if self.progress is not None and self.report.rows_read % 20_000 == 0:
                     self.progress(self.report.rows_read)
-            area_id = self._area_id(raw)
+            if raw.area == last_ref and last_id is not None:
+                area_id: int | None = last_id
+            else:
+                area_id = self._area_id(raw)
+                last_ref, last_id = raw.area, area_id
             if area_id is None:
                 self.report.rejected += 1
                 continue
@@ -471,18 +485,28 @@ class Pipeline:
                 ).where(CurrentFigure.area_id == area_id, CurrentFigure.date.between(first, last))
             )
         }
+        written: set[tuple[str, str]] = set()
+        is_writing = self._is_writing
+        version_id: int | None = None
+        add = self.writer.add
+        report = self.report
         for figure in figures:
-            self._add_to_subdivision_sum(figure)
-            key = (figure.frequency, figure.measure, figure.date)
-            stored = current.get(key)
+            if self._sum_subdivisions:
+                self._add_to_subdivision_sum(figure)
+            stored = current.get((figure.frequency, figure.measure, figure.date))
             if stored is not None and stored == (figure.new, figure.cumulative):
-                self.report.unchanged += 1
+                report.unchanged += 1
                 continue
-            self.report.accepted += 1
-            if WARNING_FLAGS.intersection(figure.flags):
-                self.report.flagged += 1
-            if self._is_writing:
-                self.writer.add(self._version_id(), figure, exists=stored is not None)
+            report.accepted += 1
+            if figure.flags and not WARNING_FLAGS.isdisjoint(figure.flags):
+                report.flagged += 1
+            if is_writing:
+                if version_id is None:
+                    version_id = self._version_id()
+                add(version_id, figure, exists=stored is not None)
+                written.add((figure.frequency, figure.measure))
+        for frequency, measure in written:
+            self.writer.touch(frequency, measure, first, last)
 
     def _version_id(self) -> int:
         if self.version is None:

@@ -107,6 +107,8 @@ class CurrentFigure(Base):
     """The latest published value of each (area, frequency, measure, date) and the version it came from."""
 
     __tablename__ = "reporting_current_figures"
+    # On SQLite the table is its primary key: one b-tree to maintain instead of two.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     area_id: Mapped[int] = mapped_column(ForeignKey("reporting_areas.id"), primary_key=True)
     frequency: Mapped[str] = mapped_column(String(8), primary_key=True)
@@ -126,6 +128,7 @@ class DailyTotal(Base):
     """
 
     __tablename__ = "reporting_totals"
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     scope: Mapped[str] = mapped_column(String(8), primary_key=True)
     frequency: Mapped[str] = mapped_column(String(8), primary_key=True)

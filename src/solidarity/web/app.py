@@ -24,6 +24,7 @@ from solidarity.web.api import audit as audit_api
 from solidarity.web.api import auth as auth_api
 from solidarity.web.api import partners as partners_api
 from solidarity.web.api import reference as reference_api
+from solidarity.web.api import reporting as reporting_api
 from solidarity.web.csrf import verify_csrf
 from solidarity.web.errors import install_error_handlers
 from solidarity.web.headers import SecurityHeaders
@@ -33,14 +34,22 @@ from solidarity.web.pages import auth as auth_pages
 from solidarity.web.pages import home as home_pages
 from solidarity.web.pages import partners as partners_pages
 from solidarity.web.pages import reference as reference_pages
+from solidarity.web.pages import reporting as reporting_pages
 from solidarity.web.pages import reporting_public as reporting_public_pages
 from solidarity.web.templating import make_templates
 
 STATIC_DIR = Path(__file__).parent / "static"
 
-API_ROUTERS: list[APIRouter] = [auth_api.router, audit_api.router, partners_api.router, reference_api.router]
+API_ROUTERS: list[APIRouter] = [
+    auth_api.router,
+    audit_api.router,
+    partners_api.router,
+    reference_api.router,
+    reporting_api.router,
+]
 PAGE_ROUTERS: list[APIRouter] = [
     reporting_public_pages.router,  # before home's placeholder /reporting landing
+    reporting_pages.router,
     home_pages.router,
     auth_pages.router,
     admin_pages.router,

@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("areas", sa.Integer(), nullable=False),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("scope", "frequency", "measure", "date", name=op.f("pk_reporting_totals")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "reporting_areas",
@@ -122,6 +123,7 @@ def upgrade() -> None:
             name=op.f("fk_reporting_current_figures_version_id_reporting_versions"),
         ),
         sa.PrimaryKeyConstraint("area_id", "frequency", "measure", "date", name=op.f("pk_reporting_current_figures")),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "reporting_figures",
