@@ -48,7 +48,7 @@ API_ROUTERS: list[APIRouter] = [
     reporting_api.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [
-    reporting_public_pages.router,  # before home's placeholder /reporting landing
+    reporting_public_pages.router,
     reporting_pages.router,
     home_pages.router,
     auth_pages.router,
@@ -104,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, prefix="/api/v1", dependencies=csrf)
     for router in PAGE_ROUTERS:
         app.include_router(router, dependencies=csrf, include_in_schema=False)
+    app.include_router(home_pages.landing_router, include_in_schema=False)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:
