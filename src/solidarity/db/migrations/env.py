@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 
 from solidarity.db.models import metadata
+from solidarity.db.unmapped import include_object
 
 connection = context.config.attributes.get("connection")
 if connection is None:
@@ -15,6 +16,7 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    include_object=include_object,
 )
 with context.begin_transaction():
     context.run_migrations()

@@ -1,0 +1,375 @@
+"""The library's verbs: add documents with their files, find them, and search them on either engine.
+
+Files are stored under ``<data_dir>/knowledge/<sha256[:2]>/<sha256>``: the name on disk is the
+content's hash, never the client's file name, so no upload can choose a path. The display name is
+kept after ``check_upload_name``. Search runs FTS5 (bm25) on SQLite and the generated ``tsvector``
+(ts_rank_cd) on PostgreSQL; the snippet is drawn in Python over the stored text for both.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Float, Integer, exists, func, literal_column, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from solidarity.actor import Actor
+from solidarity.audit import service as audit
+from solidarity.errors import Invalid, NotFound, TooLarge
+from solidarity.imports import check_upload_name
+from solidarity.knowledge.extraction import extract_text
+from solidarity.knowledge.filetypes import sniff
+from solidarity.knowledge.models import Document, DocumentCountry, DocumentMeasure, DocumentTopic, DocumentType, Measure
+from solidarity.knowledge.schemas import DocumentCreate
+from solidarity.knowledge.search import ParsedQuery, cjk_terms, fts5_query, highlight, parse_query
+from solidarity.partners import service as partners
+from solidarity.partners.models import Organisation
+from solidarity.reference.countries import resolve_country
+
+MODULE = "knowledge"
+CHUNK = 1 << 20
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    count: int
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An uploaded file: the name the client gave and its bytes."""
+
+    name: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    language: str | None = None
+    topic: str | None = None
+    organisation_id: int | None = None
+    country: str | None = None
+    document_type: DocumentType | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: Document
+    score: float
+    snippet: str
+
+
+@dataclass(frozen=True)
+class CountryKnowledge:
+    country_code: str
+    shared: list[Document]
+    received: list[Document]
+    measures: list[Measure] = field(default_factory=list)
+
+
+# --- files ----------------------------------------------------------------------------------------
+
+
+def read_upload(stream: BinaryIO, name: str, max_bytes: int) -> Upload:
+    """Read an upload in chunks, refusing it with ``TooLarge`` as soon as it passes ``max_bytes``."""
+    display = check_upload_name(name)
+    parts: list[bytes] = []
+    size = 0
+    while chunk := stream.read(CHUNK):
+        size += len(chunk)
+        if size > max_bytes:
+            raise TooLarge(
+                f"{display} is larger than the upload limit of {max_bytes} bytes",
+                details={"limit_bytes": max_bytes, "file": display},
+            )
+        parts.append(chunk)
+    return Upload(display, b"".join(parts))
+
+
+def file_path(storage_dir: Path, sha256: str) -> Path:
+    """Where the file with this hash lives; the hash is checked so no caller can smuggle in a path."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise NotFound("No such file")
+    return storage_dir / "knowledge" / sha256[:2] / sha256
+
+
+def _store(storage_dir: Path, content: bytes) -> str:
+    import hashlib
+
+    sha = hashlib.sha256(content).hexdigest()
+    target = file_path(storage_dir, sha)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+        os.replace(temporary, target)
+    return sha
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+def _organisation(session: Session, text_: str | None, field_name: str = "organisation") -> Organisation | None:
+    if text_ is None or not str(text_).strip():
+        return None
+    try:
+        return partners.resolve_organisation(session, str(text_))
+    except NotFound:
+        raise Invalid(
+            f"Organisation {text_!r} is not registered",
+            details=[{"field": field_name, "value": text_, "reason": "unknown organisation"}],
+        ) from None
+
+
+def snapshot(doc: Document) -> dict[str, Any]:
+    fields = tuple(c.key for c in Document.__table__.columns if c.key not in ("body_text", "cjk_terms"))
+    return audit.snapshot(doc, fields) | {"topics": doc.topic_names, "countries": doc.country_codes}
+
+
+def add_document(
+    session: Session,
+    actor: Actor,
+    data: DocumentCreate,
+    *,
+    upload: Upload | None = None,
+    storage_dir: Path,
+    max_bytes: int,
+) -> Document:
+    """Add a document with its file (PDF, HTML, Markdown, text) or link, and index it for search.
+
+    Raises ``Forbidden`` unless the actor writes knowledge for the publishing organisation (an
+    editor's own by default), ``Invalid`` for an unknown organisation, country, measure or
+    translated document, ``TooLarge`` past ``max_bytes``, ``UnsupportedFileType`` when the content
+    is not a document, and ``UnreadableDocument`` for a PDF that cannot be read.
+    """
+    org = _organisation(session, data.organisation)
+    owner = org.id if org is not None else actor.organisation_id
+    actor.require_write(MODULE, owner)
+    countries = [resolve_country(c, field="countries").alpha2 for c in data.countries]
+    doc = Document(
+        title=data.title,
+        summary=data.summary.strip(),
+        language=data.language.lower(),
+        document_type=data.document_type,
+        organisation_id=owner,
+        published_on=data.published_on,
+        link=data.link,
+        training_session_id=data.training_session_id,
+        body_text="",
+    )
+    if upload is not None:
+        name = check_upload_name(upload.name)
+        if len(upload.content) > max_bytes:
+            raise TooLarge(
+                f"{name} is larger than the upload limit of {max_bytes} bytes",
+                details={"limit_bytes": max_bytes, "file": name},
+            )
+        kind = sniff(upload.content, name)
+        doc.body_text = extract_text(upload.content, kind, name)
+        doc.file_name, doc.file_kind, doc.file_size = name, kind.value, len(upload.content)
+        doc.file_sha256 = _store(storage_dir, upload.content)
+    if data.translation_of is not None:
+        original = session.get(Document, data.translation_of)
+        if original is None:
+            raise Invalid(
+                f"Document {data.translation_of} to translate does not exist",
+                details=[{"field": "translation_of", "value": data.translation_of, "reason": "unknown document"}],
+            )
+        if original.translation_group is None:
+            original.translation_group = original.id
+        doc.translation_group = original.translation_group
+    for measure_id in dict.fromkeys(data.measure_ids):
+        if session.get(Measure, measure_id) is None:
+            raise Invalid(
+                f"Measure {measure_id} does not exist",
+                details=[{"field": "measure_ids", "value": measure_id, "reason": "unknown measure"}],
+            )
+        doc.measures.append(DocumentMeasure(measure_id=measure_id))
+    doc.topics = [DocumentTopic(topic=t.lower()) for t in data.topics]
+    doc.countries = [DocumentCountry(country_code=c) for c in dict.fromkeys(countries)]
+    doc.cjk_terms = cjk_terms(f"{doc.title}\n{doc.summary}\n{doc.body_text}")
+    session.add(doc)
+    session.flush()
+    audit.record(
+        session, actor, module=MODULE, action="add", entity_type="document", entity_id=doc.id, after=snapshot(doc)
+    )
+    return doc
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    """The document with this id; ``NotFound`` otherwise."""
+    doc = session.get(Document, document_id)
+    if doc is None:
+        raise NotFound(f"Document {document_id} does not exist")
+    return doc
+
+
+def delete_document(session: Session, actor: Actor, document_id: int) -> None:
+    """Remove a document from the library (its stored file stays: another document may share it)."""
+    doc = get_document(session, document_id)
+    actor.require_write(MODULE, doc.organisation_id)
+    before = snapshot(doc)
+    session.delete(doc)
+    session.flush()
+    audit.record(
+        session, actor, module=MODULE, action="delete", entity_type="document", entity_id=document_id, before=before
+    )
+
+
+def translations(session: Session, doc: Document) -> list[Document]:
+    """The other language versions of ``doc``, by language."""
+    if doc.translation_group is None:
+        return []
+    query = select(Document).where(Document.translation_group == doc.translation_group, Document.id != doc.id)
+    return list(session.scalars(query.order_by(Document.language, Document.id)))
+
+
+def translations_of(session: Session, docs: Sequence[Document]) -> dict[int, list[Document]]:
+    """For each document id, its other language versions (one query for a whole page)."""
+    groups = {d.translation_group for d in docs if d.translation_group is not None}
+    if not groups:
+        return {}
+    members = session.scalars(
+        select(Document).where(Document.translation_group.in_(groups)).order_by(Document.language)
+    )
+    by_group: dict[int, list[Document]] = {}
+    for member in members:
+        by_group.setdefault(member.translation_group or 0, []).append(member)
+    return {d.id: [m for m in by_group.get(d.translation_group or -1, []) if m.id != d.id] for d in docs}
+
+
+def _conditions(filters: DocumentFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.language:
+        conditions.append(Document.language == filters.language.lower())
+    if filters.document_type:
+        conditions.append(Document.document_type == filters.document_type)
+    if filters.organisation_id:
+        conditions.append(Document.organisation_id == filters.organisation_id)
+    if filters.date_from:
+        conditions.append(Document.published_on >= filters.date_from)
+    if filters.date_to:
+        conditions.append(Document.published_on <= filters.date_to)
+    if filters.topic:
+        conditions.append(
+            exists().where(DocumentTopic.document_id == Document.id, DocumentTopic.topic == filters.topic.lower())
+        )
+    if filters.country:
+        code = resolve_country(filters.country).alpha2
+        conditions.append(
+            exists().where(DocumentCountry.document_id == Document.id, DocumentCountry.country_code == code)
+        )
+    return conditions
+
+
+def list_documents(
+    session: Session, filters: DocumentFilters = DocumentFilters(), *, limit: int = 50, offset: int = 0
+) -> Page[Document]:
+    """Documents matching the filters, newest first."""
+    conditions = _conditions(filters)
+    count = session.scalar(select(func.count()).select_from(Document).where(*conditions)) or 0
+    query = (
+        select(Document)
+        .where(*conditions)
+        .options(selectinload(Document.topics), selectinload(Document.countries))
+        .order_by(Document.published_on.desc().nulls_last(), Document.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return Page(list(session.scalars(query)), count)
+
+
+def _matches(session: Session, query: ParsedQuery) -> tuple[Any, ColumnElement[float], list[ColumnElement[bool]]]:
+    """The FROM clause, score column and match condition for ``query`` on this session's engine."""
+    if session.get_bind().dialect.name == "postgresql":
+        vector: ColumnElement[Any] = literal_column("knowledge_documents.search_vector")
+        parts: list[ColumnElement[Any]] = [
+            func.plainto_tsquery(literal_column("'english'::regconfig"), w) for w in query.words
+        ]
+        parts += [func.plainto_tsquery(literal_column("'simple'::regconfig"), t) for t in query.cjk]
+        tsquery = functools.reduce(lambda a, b: a.op("&&")(b), parts)
+        score = func.ts_rank_cd(vector, tsquery, 1).cast(Float)
+        return Document, score, [vector.op("@@", is_comparison=True)(tsquery)]
+    hits = (
+        text(
+            "SELECT rowid AS id, bm25(knowledge_fts, 10.0, 4.0, 1.0, 4.0) AS rank "
+            "FROM knowledge_fts WHERE knowledge_fts MATCH :match"
+        )
+        .bindparams(match=fts5_query(query))
+        .columns(id=Integer, rank=Float)
+        .subquery("hits")
+    )
+    return Document.__table__.join(hits, hits.c.id == Document.id), -hits.c.rank, []
+
+
+def snippet(doc: Document, query: ParsedQuery) -> str:
+    """Highlighted HTML from the summary and text of ``doc`` around the first match."""
+    return highlight(f"{doc.summary}\n{doc.body_text}".strip() or doc.title, query)
+
+
+def search(
+    session: Session,
+    q: str,
+    filters: DocumentFilters = DocumentFilters(),
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> Page[Hit]:
+    """Documents matching every word of ``q`` (Chinese by character bigrams), best first, with snippets.
+
+    Raises ``Invalid`` ("Nothing to search for") when ``q`` holds no word or character; any
+    search-syntax characters in ``q`` are ignored, never interpreted.
+    """
+    parsed = parse_query(q)
+    source, score, matched = _matches(session, parsed)
+    conditions = [*matched, *_conditions(filters)]
+    count = session.scalar(select(func.count()).select_from(source).where(*conditions)) or 0
+    query = (
+        select(Document, score.label("score"))
+        .select_from(source)
+        .where(*conditions)
+        .order_by(score.desc(), Document.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    hits = [Hit(doc, round(float(value), 6), snippet(doc, parsed)) for doc, value in session.execute(query)]
+    return Page(hits, count)
+
+
+def country_knowledge(session: Session, country: str) -> CountryKnowledge:
+    """What a country shared (documents its organisations published) and received (documents concerning it)."""
+    code = resolve_country(country).alpha2
+    shared = session.scalars(
+        select(Document)
+        .join(Organisation, Organisation.id == Document.organisation_id)
+        .where(Organisation.country_code == code)
+        .order_by(Document.published_on.desc().nulls_last(), Document.id.desc())
+    )
+    received = session.scalars(
+        select(Document)
+        .join(DocumentCountry, DocumentCountry.document_id == Document.id)
+        .where(DocumentCountry.country_code == code)
+        .order_by(Document.published_on.desc().nulls_last(), Document.id.desc())
+    )
+    measures = session.scalars(select(Measure).where(Measure.country_code == code).order_by(Measure.start_date))
+    return CountryKnowledge(code, list(shared), list(received), list(measures))
+
+
+def topics_in_use(session: Session) -> list[str]:
+    return list(session.scalars(select(DocumentTopic.topic).distinct().order_by(DocumentTopic.topic)))
+
+
+def languages_in_use(session: Session) -> list[str]:
+    return list(session.scalars(select(Document.language).distinct().order_by(Document.language)))
