@@ -1,0 +1,222 @@
+"""The three objectives, each giving continuous shipments ``x`` (one per network variable).
+
+``maxmin``: weighted lexicographic max-min fill by progressive filling, then the cheapest plan
+with those fills. ``proportional``: max Σ w·log(fill) by tangent cuts, then the cheapest plan with
+those fills. ``efficiency``: the most weighted quantity, then the least cost.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+
+import numpy as np
+from scipy import sparse
+
+from solidarity.allocation.lp import Infeasible, solve_lp
+from solidarity.allocation.network import FloatArray, Network
+
+FILL_TOLERANCE = 1e-9
+LOG_BREAKPOINTS = 24
+LOG_FLOOR = 1e-3
+"""Tangent cuts of log(fill) at 24 geometric points from 0.001 to 1 (ratio about 1.35)."""
+
+
+class Objective(enum.StrEnum):
+    MAXMIN = "maxmin"
+    PROPORTIONAL = "proportional"
+    EFFICIENCY = "efficiency"
+
+
+def optimise(network: Network, objective: Objective) -> FloatArray:
+    """Continuous shipments for ``objective``; raises ``Infeasible``/``Unbounded`` if HiGHS says so."""
+    if network.variables == 0:
+        return np.zeros(0)
+    if objective is Objective.MAXMIN:
+        return _cheapest_for_fills_or_refill(network)
+    if objective is Objective.PROPORTIONAL:
+        return cheapest_with_fills(network, proportional_fills(network))
+    return efficient(network)
+
+
+def pair_fills(network: Network, x: FloatArray) -> FloatArray:
+    received = np.bincount(network.var_pair, weights=x, minlength=network.pairs)
+    return np.asarray(received / network.pair_request, dtype=np.float64)
+
+
+def _base_rows(network: Network, *, capacity: bool = True) -> tuple[sparse.csr_matrix, FloatArray]:
+    """Stock, request and (optionally) capacity limits as ``A x <= b``."""
+    blocks = [network.stock_matrix(), network.pair_matrix()]
+    limits = [network.stock_amount, network.pair_request]
+    if capacity and len(network.capacity_route):
+        blocks.append(network.capacity_matrix())
+        limits.append(network.capacity_kg)
+    return sparse.vstack(blocks, format="csr"), np.concatenate(limits)
+
+
+def cheapest_with_fills(network: Network, fills: FloatArray) -> FloatArray:
+    """The least-cost shipments that give every pair at least ``fills`` (within a tolerance)."""
+    a, b = _base_rows(network)
+    floor = fills * network.pair_request * (1 - FILL_TOLERANCE) - FILL_TOLERANCE
+    a = sparse.vstack([a, -network.pair_matrix()], format="csr")
+    b = np.concatenate([b, -np.maximum(floor, 0.0)])
+    result = solve_lp(network.var_cost, a, b, what="the least-cost plan with the fair fills")
+    return np.maximum(np.asarray(result.x, dtype=np.float64), 0.0)
+
+
+def _cheapest_for_fills_or_refill(network: Network) -> FloatArray:
+    """Max-min fills: the per-item fills without capacities are optimal whenever capacities admit them.
+
+    Lexicographic max-min over a larger set (no capacity limits) that lands inside the smaller set
+    is optimal there too, so the capacity-coupled progressive filling runs only when it does not.
+    """
+    relaxed = maxmin_fills(network, capacity=False)
+    if not len(network.capacity_route):
+        return cheapest_with_fills(network, relaxed)
+    try:
+        return cheapest_with_fills(network, relaxed)
+    except Infeasible:
+        return cheapest_with_fills(network, maxmin_fills(network, capacity=True))
+
+
+def maxmin_fills(network: Network, *, capacity: bool = True) -> FloatArray:
+    """Weighted lexicographic max-min fill per pair: fill = min(1, λ·w), λ raised until blocked.
+
+    Without capacities the items are independent: an item whose hubs all reach all its
+    destinations is water-filled in closed form; otherwise by progressive filling on its own
+    variables. With capacities, all items are filled together.
+    """
+    fills = np.zeros(network.pairs)
+    if capacity and len(network.capacity_route):
+        return progressive_filling(network, np.ones(network.variables, dtype=bool), capacity=True)
+    for item in np.unique(network.pair_item):
+        pairs = np.flatnonzero(network.pair_item == item)
+        variables = network.var_item == item
+        stock_rows = network.stock_item == item
+        hubs = int(np.count_nonzero(stock_rows))
+        if int(np.count_nonzero(variables)) == hubs * len(pairs):
+            supply = float(network.stock_amount[stock_rows].sum())
+            fills[pairs] = water_fill(network.pair_request[pairs], network.pair_weight[pairs], supply)
+        else:
+            item_fills = progressive_filling(network, variables, capacity=False)
+            fills[pairs] = item_fills[pairs]
+    return fills
+
+
+def water_fill(requests: FloatArray, weights: FloatArray, supply: float) -> FloatArray:
+    """Fills ``min(1, λ·w)`` with the largest λ whose total ``Σ r·min(1, λ·w)`` fits ``supply``.
+
+    >>> water_fill(np.array([50.0, 50, 50]), np.array([1.0, 1, 1]), 100).round(4).tolist()
+    [0.6667, 0.6667, 0.6667]
+    >>> water_fill(np.array([50.0, 50, 50]), np.array([4.0, 1, 1]), 100).round(4).tolist()
+    [1.0, 0.5, 0.5]
+    """
+    total = float(requests.sum())
+    if supply >= total:
+        return np.ones(len(requests))
+    order = np.argsort(-weights, kind="stable")
+    capped = 0.0
+    remaining_rw = float((requests * weights).sum())
+    lam = 0.0
+    for position, k in enumerate(order):
+        lam = (supply - capped) / remaining_rw if remaining_rw > 0 else 0.0
+        if lam * weights[k] < 1:
+            break
+        capped += float(requests[k])
+        remaining_rw -= float(requests[k] * weights[k])
+        if position == len(order) - 1:
+            lam = math.inf
+    return np.asarray(np.minimum(1.0, lam * weights), dtype=np.float64)
+
+
+def progressive_filling(network: Network, variables: np.ndarray, *, capacity: bool) -> FloatArray:
+    """Raise a common λ for every unfrozen pair (fill ≥ λ·w) until stock or capacity blocks it.
+
+    After each linear program the pairs whose fill constraint has a non-zero dual (the bottleneck)
+    and those capped at their request are frozen at their fill; the rest go on. Each round freezes
+    at least one pair, so it ends; pairs outside ``variables`` keep fill 0.
+    """
+    columns = np.flatnonzero(variables)
+    fills = np.zeros(network.pairs)
+    reachable = np.zeros(network.pairs, dtype=bool)
+    reachable[network.var_pair[columns]] = True
+    active = reachable.copy()
+    frozen = np.zeros(network.pairs, dtype=bool)
+    base, limits = _base_rows(network, capacity=capacity)
+    base = base[:, columns]
+    pair_matrix = network.pair_matrix()[:, columns]
+    weighted_request = network.pair_weight * network.pair_request
+    while active.any():
+        active_rows = np.flatnonzero(active)
+        frozen_rows = np.flatnonzero(frozen)
+        t_column = sparse.csr_matrix(
+            (weighted_request[active_rows], (np.arange(len(active_rows)), np.zeros(len(active_rows), dtype=int))),
+            shape=(len(active_rows), 1),
+        )
+        a = sparse.vstack(
+            [
+                sparse.hstack([base, sparse.csr_matrix((base.shape[0], 1))]),
+                sparse.hstack([-pair_matrix[active_rows], t_column]),
+                sparse.hstack([-pair_matrix[frozen_rows], sparse.csr_matrix((len(frozen_rows), 1))]),
+            ],
+            format="csr",
+        )
+        floor = fills[frozen_rows] * network.pair_request[frozen_rows] * (1 - FILL_TOLERANCE) - FILL_TOLERANCE
+        b = np.concatenate([limits, np.zeros(len(active_rows)), -np.maximum(floor, 0.0)])
+        c = np.zeros(len(columns) + 1)
+        c[-1] = -1.0
+        result = solve_lp(c, a, b, what="the max-min fill")
+        level = float(result.x[-1])
+        duals = np.asarray(result.ineqlin.marginals)[base.shape[0] : base.shape[0] + len(active_rows)]
+        level_fill = np.minimum(1.0, level * network.pair_weight[active_rows])
+        stop = (np.abs(duals) > 1e-9) | (level_fill >= 1 - 1e-9)
+        if not stop.any():
+            stop[:] = True
+        done = active_rows[stop]
+        fills[done] = level_fill[stop]
+        active[done] = False
+        frozen[done] = True
+    return fills
+
+
+def proportional_fills(network: Network) -> FloatArray:
+    """Fills maximising Σ w·log(fill) over reachable pairs, log replaced by its tangents.
+
+    The tangents at ``LOG_BREAKPOINTS`` geometric points between ``LOG_FLOOR`` and 1 over-estimate
+    log(fill) by at most about 0.011 between breakpoints (exact at them); see docs/allocation.md.
+    """
+    reachable = np.zeros(network.pairs, dtype=bool)
+    reachable[network.var_pair] = True
+    rows = np.flatnonzero(reachable)
+    m, n = len(rows), network.variables
+    row_of_pair = np.full(network.pairs, -1, dtype=np.int64)
+    row_of_pair[rows] = np.arange(m)
+    points = np.geomspace(LOG_FLOOR, 1.0, LOG_BREAKPOINTS)
+    # fill_p = (P x)_p / r_p ; cut k: z_p - fill_p / a_k <= log(a_k) - 1
+    share = sparse.csr_matrix(
+        (1.0 / network.pair_request[network.var_pair], (row_of_pair[network.var_pair], np.arange(n))), shape=(m, n)
+    )
+    cut_x = sparse.vstack([-share / a for a in points], format="csr")
+    cut_z = sparse.vstack([sparse.identity(m, format="csr")] * len(points), format="csr")
+    cut_b = np.concatenate([np.full(m, math.log(a) - 1.0) for a in points])
+    base, limits = _base_rows(network)
+    a_ub = sparse.vstack(
+        [sparse.hstack([base, sparse.csr_matrix((base.shape[0], m))]), sparse.hstack([cut_x, cut_z])], format="csr"
+    )
+    b_ub = np.concatenate([limits, cut_b])
+    c = np.concatenate([np.zeros(n), -network.pair_weight[rows]])
+    bounds = [(0, None)] * n + [(None, 0)] * m
+    result = solve_lp(c, a_ub, b_ub, bounds, what="the proportional-fairness plan")
+    return np.minimum(1.0, pair_fills(network, np.asarray(result.x[:n])))
+
+
+def efficient(network: Network) -> FloatArray:
+    """Most weighted quantity Σ w·x first; then, keeping that total, the least cost (two programs)."""
+    a, b = _base_rows(network)
+    value = network.pair_weight[network.var_pair]
+    first = solve_lp(-value, a, b, what="the most-delivery plan")
+    best = -float(first.fun)
+    a = sparse.vstack([a, -sparse.csr_matrix(value)], format="csr")
+    b = np.concatenate([b, [-(best * (1 - FILL_TOLERANCE))]])
+    second = solve_lp(network.var_cost, a, b, what="the least-cost most-delivery plan")
+    return np.maximum(np.asarray(second.x, dtype=np.float64), 0.0)

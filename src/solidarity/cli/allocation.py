@@ -1,0 +1,75 @@
+"""`solidarity allocation`: solve an allocation problem, allocate a vaccine round."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from solidarity.allocation import vaccines
+from solidarity.allocation.objectives import Objective
+from solidarity.allocation.problem import read_problem
+from solidarity.allocation.solver import baseline_plans, solve
+from solidarity.cli.context import JsonOption, console, print_json, print_table
+
+app = typer.Typer(help="Fair plans for scarce supplies, and vaccine rounds by COVAX-style rules.", no_args_is_help=True)
+
+
+@app.command("solve")
+def solve_command(
+    problem_file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Problem JSON"),
+    objective: Objective = typer.Option(Objective.MAXMIN, "--objective", help="maxmin, proportional or efficiency"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Solve PROBLEM.json and print the plan (the Plan JSON with --json)."""
+    problem = read_problem(problem_file)
+    plan = solve(problem, objective).as_dict()
+    if as_json:
+        print_json(plan)
+        return
+    print_table(
+        f"Plan ({objective.value})",
+        ["destination", "item", "requested", "allocated", "fill"],
+        [(d["id"], d["item"], d["requested"], d["allocated"], f"{d['fill']:.0%}") for d in plan["destinations"]],
+    )
+    rows = [(objective.value, plan["metrics"])]
+    rows += [(name, baseline.as_dict()["metrics"]) for name, baseline in baseline_plans(problem).items()]
+    print_table(
+        "Fairness and cost",
+        ["plan", "delivered", "min fill", "Gini of fills", "cost"],
+        [(name, m["delivered"], f"{m['min_fill']:.0%}", m["gini_fill"], m["cost"]) for name, m in rows],
+    )
+    for line in plan["explanation"]:
+        console.print(line, markup=False)
+
+
+@app.command("vaccines")
+def vaccines_command(
+    round_file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="ROUND.json"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Allocate one vaccine round by the COVAX-style rules in docs/allocation.md."""
+    result = vaccines.allocate(vaccines.read_round(round_file)).as_dict()
+    if as_json:
+        print_json(result)
+        return
+    print_table(
+        "Vaccine round",
+        ["participant", "population", "requested", "phase 1", "phase 2", "total", "coverage"],
+        [
+            (
+                p["id"],
+                p["population"],
+                p["requested"],
+                p["phase1"],
+                p["phase2"],
+                p["allocated"],
+                f"{p['coverage']:.1%}",
+            )
+            for p in result["participants"]
+        ],
+    )
+    console.print(f"Buffer held back: {result['buffer']} doses; unallocated: {result['unallocated']}", markup=False)
+    for p in result["participants"]:
+        for line in p["explanation"]:
+            console.print(f"{p['id']}: {line}", markup=False)

@@ -1,0 +1,173 @@
+"""The three objectives on hand-checkable problems and on random problems against the closed form."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from solidarity.allocation.lp import Infeasible, Unbounded, solve_lp
+from solidarity.allocation.network import build_network
+from solidarity.allocation.objectives import Objective, maxmin_fills, optimise, pair_fills
+from solidarity.allocation.problem import parse_problem
+from solidarity.allocation.solver import solve
+
+
+def _three(weights: tuple[float, float, float] = (1, 1, 1), stock: int = 100) -> dict[str, Any]:
+    return {
+        "items": [{"id": "masks", "unit_weight_kg": 0.004}],
+        "hubs": [{"id": "GZ", "stock": {"masks": stock}}],
+        "destinations": [
+            {"id": d, "weight": w, "requests": {"masks": 50}} for d, w in zip(("A", "B", "C"), weights, strict=True)
+        ],
+    }
+
+
+def _lines(plan: dict[str, Any]) -> dict[str, tuple[int, float]]:
+    return {line["id"]: (line["allocated"], line["fill"]) for line in plan["destinations"]}
+
+
+def test_maxmin_shares_100_among_three_requests_of_50_as_34_33_33() -> None:
+    plan = solve(parse_problem(_three())).as_dict()
+    assert sorted(_lines(plan).values()) == [(33, 0.66), (33, 0.66), (34, 0.68)]
+    assert plan["metrics"]["delivered"] == 100
+    assert plan["metrics"]["min_fill"] == 0.66
+
+
+def test_maxmin_weights_2_1_1_give_fills_min_1_lambda_w() -> None:
+    # 50·min(1, 2λ) + 2·50·λ = 100 → λ = 0.5: A full, B and C at half.
+    plan = solve(parse_problem(_three((2, 1, 1)))).as_dict()
+    assert _lines(plan) == {"A": (50, 1.0), "B": (25, 0.5), "C": (25, 0.5)}
+
+
+def test_maxmin_weights_3_1_1_cap_nobody_below_full_at_lambda() -> None:
+    # Uncapped, 150λ + 100λ = 100 would give λ = 0.4 and A a fill of 1.2; A is capped at 1, so 50 + 100λ = 100.
+    plan = solve(parse_problem(_three((3, 1, 1)))).as_dict()
+    assert _lines(plan) == {"A": (50, 1.0), "B": (25, 0.5), "C": (25, 0.5)}
+
+
+def _random_problem(rng: random.Random, *, routes: bool = False, capacity: bool = False) -> dict[str, Any]:
+    items = [f"i{k}" for k in range(rng.randint(1, 4))]
+    hubs = [{"id": f"h{k}", "stock": {i: rng.randint(0, 300) for i in items}} for k in range(rng.randint(1, 3))]
+    for item in items:
+        hubs[0]["stock"][item] = max(1, hubs[0]["stock"][item])
+    destinations = [
+        {
+            "id": f"d{k}",
+            "weight": rng.choice([0.5, 1, 1.5, 2, 3]),
+            "requests": {i: rng.randint(1, 200) for i in items if rng.random() < 0.8},
+        }
+        for k in range(rng.randint(1, 8))
+    ]
+    problem: dict[str, Any] = {
+        "items": [{"id": i, "unit_weight_kg": rng.choice([0.5, 1, 2.5, 30])} for i in items],
+        "hubs": hubs,
+        "destinations": destinations,
+    }
+    if routes:
+        problem["routes"] = [
+            {
+                "hub": h["id"],
+                "destination": d["id"],
+                "cost_per_kg": rng.choice([0, 1, 2.5, 4]),
+                "capacity_kg": rng.randint(0, 400) if capacity and rng.random() < 0.5 else None,
+            }
+            for h in hubs
+            for d in destinations
+        ]
+    return problem
+
+
+def test_without_capacities_delivered_per_item_is_min_of_stock_and_requests_and_fill_is_min_1_lambda_w() -> None:
+    rng = random.Random(7)
+    for _ in range(60):
+        data = _random_problem(rng, routes=rng.random() < 0.5)
+        network = build_network(parse_problem(data))
+        x = optimise(network, Objective.MAXMIN)
+        fills = pair_fills(network, x)
+        for k, item in enumerate(data["items"]):
+            pairs = network.pair_item == k
+            if not pairs.any():
+                continue
+            stock = sum(h["stock"][item["id"]] for h in data["hubs"])
+            requested = network.pair_request[pairs].sum()
+            assert x[network.var_item == k].sum() == pytest.approx(min(stock, requested), rel=1e-6, abs=1e-6)
+            weights = network.pair_weight[pairs]
+            item_fills = fills[pairs]
+            if stock >= requested:
+                assert item_fills == pytest.approx(1.0, abs=1e-6)
+                continue
+            uncapped = item_fills < 1 - 1e-7
+            lam = (item_fills[uncapped] / weights[uncapped]).mean()
+            assert item_fills == pytest.approx(np.minimum(1.0, lam * weights), abs=1e-6)
+
+
+def test_binding_capacity_limits_the_destination_and_frees_stock_for_the_others() -> None:
+    data = _three()
+    data["routes"] = [
+        {"hub": "GZ", "destination": "A", "cost_per_kg": 1, "capacity_kg": 0.04},  # 10 masks
+        {"hub": "GZ", "destination": "B", "cost_per_kg": 1},
+        {"hub": "GZ", "destination": "C", "cost_per_kg": 1},
+    ]
+    plan = solve(parse_problem(data)).as_dict()
+    assert _lines(plan) == {"A": (10, 0.2), "B": (45, 0.9), "C": (45, 0.9)}
+    assert any("binding capacity on GZ→A" in line for line in plan["explanation"])
+
+
+def test_maxmin_with_coupled_capacities_never_breaks_a_limit_and_fills_everyone_it_can() -> None:
+    rng = random.Random(11)
+    for _ in range(25):
+        data = _random_problem(rng, routes=True, capacity=True)
+        network = build_network(parse_problem(data))
+        fills = maxmin_fills(network, capacity=True)
+        assert (fills <= 1 + 1e-7).all()
+        assert (fills >= -1e-9).all()
+        x = optimise(network, Objective.MAXMIN)
+        kg = np.bincount(network.var_route, weights=x * network.var_kg, minlength=len(data["routes"]))
+        for r, cap in zip(network.capacity_route, network.capacity_kg, strict=True):
+            assert kg[r] <= cap + 1e-6
+
+
+def test_among_equally_fair_plans_maxmin_picks_the_cheapest_hub() -> None:
+    data = _three(stock=60)
+    data["hubs"].append({"id": "DXB", "stock": {"masks": 60}})
+    data["routes"] = [
+        {"hub": hub, "destination": d, "cost_per_kg": cost}
+        for hub, cost in (("GZ", 5.0), ("DXB", 1.0))
+        for d in ("A", "B", "C")
+    ]
+    plan = solve(parse_problem(data)).as_dict()
+    from_dxb = sum(a["quantity"] for a in plan["allocations"] if a["hub"] == "DXB")
+    assert from_dxb == 60
+    assert plan["metrics"]["delivered"] == 120
+    assert plan["metrics"]["cost"] == pytest.approx(60 * 0.004 * 1 + 60 * 0.004 * 5)
+
+
+def test_proportional_gives_weighted_log_optimum_shares_within_the_documented_accuracy() -> None:
+    # max Σ w log f subject to Σ 50 f = 100: f proportional to w, so 2:1:1 gives 1, 0.5, 0.5.
+    plan = solve(parse_problem(_three((2, 1, 1))), "proportional").as_dict()
+    fills = {d: fill for d, (_, fill) in _lines(plan).items()}
+    assert fills["A"] == pytest.approx(1.0, abs=0.05)
+    assert fills["B"] == pytest.approx(0.5, abs=0.05)
+    assert plan["metrics"]["delivered"] == 100
+
+
+def test_efficiency_delivers_everything_it_can_to_the_heaviest_weight_first_then_cheapest() -> None:
+    data = _three((1, 3, 1), stock=80)
+    plan = solve(parse_problem(data), "efficiency").as_dict()
+    assert _lines(plan)["B"] == (50, 1.0)
+    assert plan["metrics"]["delivered"] == 80
+
+
+def test_unknown_objective_is_refused() -> None:
+    with pytest.raises(Exception, match="Unknown objective"):
+        solve(parse_problem(_three()), "utopia")
+
+
+def test_infeasible_and_unbounded_programs_raise_specific_errors() -> None:
+    with pytest.raises(Infeasible, match="infeasible"):
+        solve_lp([1.0], np.array([[1.0]]), [-1.0])
+    with pytest.raises(Unbounded, match="unbounded"):
+        solve_lp([-1.0], None, None)
