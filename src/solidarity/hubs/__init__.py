@@ -1,0 +1,1 @@
+"""Humanitarian response hubs: locations, an immutable stock ledger, requests, shipments and proof of delivery."""
