@@ -1,0 +1,1 @@
+"""Genomes: pathogen datasets, submissions with attribution, analyses, search and nearest neighbours."""
