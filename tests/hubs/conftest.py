@@ -14,6 +14,9 @@ from solidarity.hubs import ledger, locations
 from solidarity.partners import service as partners_service
 from solidarity.partners.models import OrganisationType
 from solidarity.partners.schemas import OrganisationCreate
+from tests.cli.conftest import cli
+
+__all__ = ["cli"]
 
 SYSTEM = Actor.system("test")
 
