@@ -118,9 +118,13 @@ def update_candidate(session: Session, actor: Actor, candidate_id: int, data: Ca
         setattr(candidate, name, value)
     if data.phases is not None:
         phases, candidate.phase = _phases(data.phases)
+        candidate.phases.clear()
+        session.flush()  # the old rows go before the new ones meet the (candidate, phase) unique key
         candidate.phases = phases
     if data.trial_countries is not None:
         codes = dict.fromkeys(resolve_country(c, field="trial_countries").alpha2 for c in data.trial_countries)
+        candidate.trial_sites.clear()
+        session.flush()
         candidate.trial_sites = [VaccineTrialSite(country_code=c) for c in codes]
     session.flush()
     audit.record(
