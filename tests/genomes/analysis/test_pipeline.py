@@ -171,3 +171,13 @@ def test_all_418_example_genomes_are_analysed_in_a_pool(sars_cov_2_dir: Path) ->
     assert vic05.clade == "19B"
     assert {"C8782T", "T28144C"} <= set(vic05.substitutions)
     assert vic05.as_dict()["qc"]["status"] in ("good", "mediocre", "bad")
+
+
+def test_matches_nextclades_own_example_of_an_orf1b_change(aligner: Aligner, dataset: PathogenDataset) -> None:
+    # Nextclade's early results fixture (packages/web/src/components/Results/FAKE_DATA.ts, 0-based positions)
+    # lists C3810T, G14691A (ORF1b codon 408, D>N) and G29710T for USA/WI-UW-266/2020, clade 19A.
+    genome = mutate(dataset.reference, p3811="T", p14692="A", p29711="T")
+    result = analyse(aligner, "USA/WI-UW-266/2020", genome)
+    assert result.substitutions == ("C3811T", "G14692A", "G29711T")
+    assert result.aa_substitutions == ("ORF1b:D409N",)
+    assert result.clade == "19A"
