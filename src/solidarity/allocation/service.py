@@ -1,0 +1,226 @@
+"""Stored plans and weights: solve and keep a plan, edit its lines, approve it; need weights and overrides.
+
+Every write checks that the actor coordinates ``allocation`` (or is an administrator) and is
+audited. Approval records who approved and when; setting approved quantities on the hubs'
+requests is not wired yet (see docs/allocation.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from solidarity.actor import Actor
+from solidarity.allocation.models import AllocationPlan, AllocationPlanEdit, PlanStatus, WeightOverride
+from solidarity.allocation.need import NeedInputs, need_weights
+from solidarity.allocation.problem import parse_problem
+from solidarity.allocation.solver import baseline_plans, plan_from_allocations, solve
+from solidarity.audit.service import record
+from solidarity.db.base import utcnow
+from solidarity.errors import Conflict, Forbidden, Invalid, NotFound, SolidarityError
+from solidarity.reference import service as reference
+from solidarity.reporting.incidence import recent_incidence
+
+MODULE = "allocation"
+
+
+def _require_coordinator(actor: Actor) -> None:
+    actor.require_authenticated()
+    if not actor.coordinates(MODULE):
+        raise Forbidden(f"{actor.label} does not coordinate allocation: only its coordinators and administrators may")
+
+
+def _snapshot(plan: AllocationPlan) -> dict[str, Any]:
+    return {
+        "title": plan.title,
+        "objective": plan.objective,
+        "status": plan.status.value,
+        "metrics": plan.plan["metrics"],
+    }
+
+
+def create_plan(
+    session: Session, actor: Actor, problem: dict[str, Any], *, objective: str = "maxmin", title: str
+) -> AllocationPlan:
+    """Solve ``problem`` (Problem JSON) and store the plan as a draft.
+
+    Raises ``Forbidden`` unless the actor coordinates allocation, ``Invalid`` for a bad problem or
+    objective and ``Infeasible``/``Unbounded`` from the solver.
+    """
+    _require_coordinator(actor)
+    if not title.strip():
+        raise Invalid("A plan needs a title", details=[{"field": "title", "reason": "required"}])
+    parsed = parse_problem(problem)
+    plan = solve(parsed, objective)
+    row = AllocationPlan(
+        title=title.strip()[:200],
+        objective=plan.objective,
+        problem=parsed.as_dict(),
+        plan=plan.as_dict(),
+        status=PlanStatus.DRAFT,
+        created_by=actor.label,
+    )
+    session.add(row)
+    session.flush()
+    record(session, actor, module=MODULE, action="create", entity_type="plan", entity_id=row.id, after=_snapshot(row))
+    return row
+
+
+def get_plan(session: Session, plan_id: int) -> AllocationPlan:
+    """The stored plan; ``NotFound`` if there is none with that id."""
+    row = session.get(AllocationPlan, plan_id)
+    if row is None:
+        raise NotFound(f"No allocation plan {plan_id}", details=[{"field": "plan_id", "value": plan_id}])
+    return row
+
+
+def list_plans(session: Session) -> list[AllocationPlan]:
+    return list(session.scalars(select(AllocationPlan).order_by(AllocationPlan.id.desc())))
+
+
+def list_edits(session: Session, plan_id: int) -> list[AllocationPlanEdit]:
+    query = select(AllocationPlanEdit).where(AllocationPlanEdit.plan_id == plan_id).order_by(AllocationPlanEdit.id)
+    return list(session.scalars(query))
+
+
+def baselines(row: AllocationPlan) -> dict[str, dict[str, Any]]:
+    """Metrics of first-come-first-served and proportional-to-request for the plan's problem."""
+    problem = parse_problem(row.problem)
+    return {name: plan.as_dict()["metrics"] for name, plan in baseline_plans(problem).items()}
+
+
+def edit_line(
+    session: Session, actor: Actor, plan_id: int, *, hub: str, destination: str, item: str, quantity: int
+) -> AllocationPlan:
+    """Set one (hub, destination, item) quantity of a draft plan; metrics and explanation are recomputed.
+
+    Raises ``Conflict`` for an approved plan, ``Invalid`` when the new quantity breaks stock,
+    request or capacity or the line has no route, ``Forbidden`` unless the actor coordinates allocation.
+    """
+    _require_coordinator(actor)
+    row = get_plan(session, plan_id)
+    if row.status is PlanStatus.APPROVED:
+        raise Conflict(f"Plan {plan_id} is approved; it can no longer change", details={"existing_id": plan_id})
+    lines = [dict(line) for line in row.plan["allocations"]]
+    before = 0
+    for line in lines:
+        if (line["hub"], line["destination"], line["item"]) == (hub, destination, item):
+            before = int(line["quantity"])
+            line["quantity"] = quantity
+            break
+    else:
+        lines.append({"hub": hub, "destination": destination, "item": item, "quantity": quantity})
+    edited = plan_from_allocations(parse_problem(row.problem), row.objective, lines)
+    snapshot = _snapshot(row)
+    row.plan = edited.as_dict()
+    session.add(
+        AllocationPlanEdit(
+            plan_id=row.id,
+            hub=hub,
+            destination=destination,
+            item=item,
+            before_quantity=before,
+            after_quantity=quantity,
+            actor=actor.label,
+        )
+    )
+    record(
+        session,
+        actor,
+        module=MODULE,
+        action="edit_line",
+        entity_type="plan",
+        entity_id=row.id,
+        before={**snapshot, "line": [hub, destination, item, before]},
+        after={**_snapshot(row), "line": [hub, destination, item, quantity]},
+    )
+    return row
+
+
+def approve_plan(session: Session, actor: Actor, plan_id: int) -> AllocationPlan:
+    """Approve a draft plan: records who and when. ``Conflict`` if approved already, ``Forbidden`` unless
+    the actor coordinates allocation."""
+    _require_coordinator(actor)
+    row = get_plan(session, plan_id)
+    if row.status is PlanStatus.APPROVED:
+        raise Conflict(f"Plan {plan_id} is approved already", details={"existing_id": plan_id})
+    before = _snapshot(row)
+    row.status = PlanStatus.APPROVED
+    row.approved_by = actor.label
+    row.approved_at = utcnow()
+    record(
+        session,
+        actor,
+        module=MODULE,
+        action="approve",
+        entity_type="plan",
+        entity_id=row.id,
+        before=before,
+        after=_snapshot(row),
+    )
+    return row
+
+
+def set_weight_override(session: Session, actor: Actor, destination: str, weight: float, reason: str) -> WeightOverride:
+    """Replace the need weight of ``destination`` by ``weight``, with a reason; audited.
+
+    Raises ``Invalid`` for a weight that is not a positive finite number or an empty reason,
+    ``Forbidden`` unless the actor coordinates allocation.
+    """
+    _require_coordinator(actor)
+    details: list[dict[str, Any]] = []
+    if not (weight > 0 and weight < float("inf")):
+        details.append({"field": "weight", "value": weight, "reason": "must be a positive number"})
+    if not reason.strip():
+        details.append({"field": "reason", "value": reason, "reason": "say why the weight changes"})
+    if not destination.strip():
+        details.append({"field": "destination", "value": destination, "reason": "required"})
+    if details:
+        raise Invalid(f"Weight override refused: {details[0]['field']} {details[0]['reason']}", details=details)
+    previous = current_overrides(session).get(destination)
+    row = WeightOverride(destination=destination, weight=weight, reason=reason.strip(), actor=actor.label)
+    session.add(row)
+    session.flush()
+    record(
+        session,
+        actor,
+        module=MODULE,
+        action="override_weight",
+        entity_type="weight",
+        entity_id=destination,
+        before=None if previous is None else {"weight": previous},
+        after={"weight": weight},
+        reason=reason.strip(),
+    )
+    return row
+
+
+def current_overrides(session: Session) -> dict[str, float]:
+    """The newest override weight per destination."""
+    weights: dict[str, float] = {}
+    for row in session.scalars(select(WeightOverride).order_by(WeightOverride.id)):
+        weights[row.destination] = row.weight
+    return weights
+
+
+def need_weights_for(
+    session: Session, destinations: Sequence[tuple[str, float, float | None]], *, days: int = 14
+) -> dict[str, float]:
+    """Weights for ``(country code, urgency, health-capacity proxy)`` triples from reported incidence
+    per 100,000 over ``days`` days and reference populations; an override replaces the computed weight.
+    Missing figures count as the median of the others (see ``need``)."""
+    incidence = {area.code: area.per_100k for area in recent_incidence(session, days=days).areas}
+    inputs = []
+    for code, urgency, capacity in destinations:
+        try:
+            population: float | None = reference.population(session, code).value
+        except SolidarityError:
+            population = None
+        rate = incidence.get(code.upper())
+        inputs.append(NeedInputs(code, rate, population, capacity, urgency))
+    weights = need_weights(inputs)
+    weights.update({k: v for k, v in current_overrides(session).items() if k in weights})
+    return weights
