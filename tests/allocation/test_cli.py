@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from solidarity.cli.main import main
+from solidarity.config import Settings
 
 Run = Callable[..., tuple[int, str, str]]
 
@@ -31,6 +32,12 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp
         return (code if isinstance(code, int) else 1), out, err
 
     return invoke
+
+
+@pytest.fixture
+def cli_db(settings: Settings, monkeypatch: pytest.MonkeyPatch, run: Run) -> Run:
+    monkeypatch.setenv("SOLIDARITY_DATABASE_URL", settings.effective_database_url)
+    return run
 
 
 def _write(tmp_path: Path, data: dict[str, Any], name: str = "problem.json") -> str:
@@ -109,3 +116,16 @@ def test_vaccines_json_explains_each_participant(run: Run, tmp_path: Path) -> No
     result = json.loads(out)
     assert (result["buffer"], result["allocated"], result["unallocated"]) == (50, 950, 0)
     assert result["participants"][1]["explanation"][0].startswith("Passed over: not ready (no deployment plan)")
+
+
+def test_save_plans_and_approve_work_on_the_database(cli_db: Run, tmp_path: Path) -> None:
+    code, out, _ = cli_db("allocation", "save", _write(tmp_path, PROBLEM), "--title", "Masks", "--json")
+    assert code == 0
+    plan_id = json.loads(out)["id"]
+    code, out, _ = cli_db("allocation", "approve", str(plan_id))
+    assert code == 0
+    code, out, _ = cli_db("allocation", "plans", "--json")
+    assert [(p["id"], p["status"]) for p in json.loads(out)] == [(plan_id, "approved")]
+    code, _, err = cli_db("allocation", "approve", str(plan_id))
+    assert code == 2
+    assert "approved already" in err

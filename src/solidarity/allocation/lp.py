@@ -33,9 +33,15 @@ def solve_lp(
     b_ub: Any,
     bounds: Any = (0, None),
     *,
+    a_eq: sparse.spmatrix | sparse.sparray | None = None,
+    b_eq: Any = None,
+    method: str = "highs-ds",
     what: str = "the allocation",
 ) -> OptimizeResult:
-    """Minimise ``c @ x`` subject to ``a_ub @ x <= b_ub`` and ``bounds`` with HiGHS (dual simplex).
+    """Minimise ``c @ x`` subject to ``a_ub @ x <= b_ub``, ``a_eq @ x == b_eq`` and ``bounds`` with HiGHS.
+
+    ``method`` is dual simplex by default (its duals mark the bottlenecks of progressive filling);
+    ``highs-ipm`` (interior point with crossover) is faster on the large least-cost programs.
 
     Raises ``Infeasible``, ``Unbounded`` or ``SolverFailed`` naming ``what`` was being solved; never
     returns a partial answer.
@@ -44,8 +50,10 @@ def solve_lp(
         np.asarray(c, dtype=np.float64),
         A_ub=None if a_ub is None else sparse.csr_matrix(a_ub),
         b_ub=None if a_ub is None else np.asarray(b_ub, dtype=np.float64),
+        A_eq=None if a_eq is None else sparse.csr_matrix(a_eq),
+        b_eq=None if a_eq is None else np.asarray(b_eq, dtype=np.float64),
         bounds=bounds,
-        method="highs-ds",
+        method=method,
     )
     if result.status == 2:
         raise Infeasible(f"{what} is infeasible: no plan meets every stock, request and capacity limit")

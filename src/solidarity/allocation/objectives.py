@@ -55,12 +55,27 @@ def _base_rows(network: Network, *, capacity: bool = True) -> tuple[sparse.csr_m
 
 
 def cheapest_with_fills(network: Network, fills: FloatArray) -> FloatArray:
-    """The least-cost shipments that give every pair at least ``fills`` (within a tolerance)."""
-    a, b = _base_rows(network)
-    floor = fills * network.pair_request * (1 - FILL_TOLERANCE) - FILL_TOLERANCE
-    a = sparse.vstack([a, -network.pair_matrix()], format="csr")
-    b = np.concatenate([b, -np.maximum(floor, 0.0)])
-    result = solve_lp(network.var_cost, a, b, what="the least-cost plan with the fair fills")
+    """The least-cost shipments that give every pair exactly ``fills`` (less a relative 1e-9).
+
+    Solved by interior point with crossover, several times faster than dual simplex here.
+    """
+    limits = [network.stock_matrix()]
+    bounds_ = [network.stock_amount]
+    if len(network.capacity_route):
+        limits.append(network.capacity_matrix())
+        bounds_.append(network.capacity_kg)
+    target = np.maximum(fills * network.pair_request * (1 - FILL_TOLERANCE), 0.0)
+    reachable = np.zeros(network.pairs, dtype=bool)
+    reachable[network.var_pair] = True
+    result = solve_lp(
+        network.var_cost,
+        sparse.vstack(limits, format="csr"),
+        np.concatenate(bounds_),
+        a_eq=network.pair_matrix()[reachable],
+        b_eq=target[reachable],
+        method="highs-ipm",
+        what="the least-cost plan with the fair fills",
+    )
     return np.maximum(np.asarray(result.x, dtype=np.float64), 0.0)
 
 

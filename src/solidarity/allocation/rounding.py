@@ -16,6 +16,8 @@ import numpy as np
 from solidarity.allocation.network import FloatArray, Network
 
 _EPSILON = 1e-6
+_TOTAL_SLACK = 1e-3
+"""A continuous total within a thousandth of a unit of the next whole number counts as that number."""
 
 
 def round_shipments(network: Network, x: FloatArray) -> FloatArray:
@@ -31,7 +33,7 @@ def round_shipments(network: Network, x: FloatArray) -> FloatArray:
     received = np.bincount(network.var_pair, weights=quantity, minlength=network.pairs).astype(np.float64)
     for item in np.unique(network.var_item):
         members = np.flatnonzero(network.var_item == item)
-        deficit = int(math.floor(float(x[members].sum()) + _EPSILON) - quantity[members].sum())
+        deficit = int(math.floor(float(x[members].sum()) + _TOTAL_SLACK) - quantity[members].sum())
         if deficit <= 0:
             continue
         fills = received[network.var_pair[members]] / network.pair_request[network.var_pair[members]]

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import typer
 
-from solidarity.allocation import vaccines
+from solidarity.allocation import service, vaccines
 from solidarity.allocation.objectives import Objective
 from solidarity.allocation.problem import read_problem
 from solidarity.allocation.solver import baseline_plans, solve
-from solidarity.cli.context import JsonOption, console, print_json, print_table
+from solidarity.cli.context import JsonOption, console, get, print_json, print_table
 
 app = typer.Typer(help="Fair plans for scarce supplies, and vaccine rounds by COVAX-style rules.", no_args_is_help=True)
 
@@ -73,3 +73,60 @@ def vaccines_command(
     for p in result["participants"]:
         for line in p["explanation"]:
             console.print(f"{p['id']}: {line}", markup=False)
+
+
+@app.command("plans")
+def plans_command(ctx: typer.Context, as_json: bool = JsonOption) -> None:
+    """List stored plans, newest first."""
+    context = get(ctx)
+    with context.transaction() as session:
+        rows = [
+            {
+                "id": row.id,
+                "title": row.title,
+                "objective": row.objective,
+                "status": row.status.value,
+                "min_fill": row.plan["metrics"]["min_fill"],
+                "delivered": row.plan["metrics"]["delivered"],
+                "created_by": row.created_by,
+                "created_at": row.created_at.isoformat(),
+            }
+            for row in service.list_plans(session)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Allocation plans",
+        ["id", "title", "objective", "status", "min fill", "delivered"],
+        [(r["id"], r["title"], r["objective"], r["status"], f"{r['min_fill']:.0%}", r["delivered"]) for r in rows],
+    )
+
+
+@app.command("save")
+def save_command(
+    ctx: typer.Context,
+    problem_file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="Problem JSON"),
+    title: str = typer.Option(..., "--title", help="What the plan is for"),
+    objective: Objective = typer.Option(Objective.MAXMIN, "--objective", help="maxmin, proportional or efficiency"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Solve PROBLEM.json and store the plan as a draft."""
+    problem = read_problem(problem_file)
+    context = get(ctx)
+    with context.transaction() as session:
+        row = service.create_plan(session, context.actor, problem.as_dict(), objective=objective.value, title=title)
+        result = {"id": row.id, "status": row.status.value, "metrics": row.plan["metrics"]}
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"Plan {result['id']} saved as a draft.", markup=False)
+
+
+@app.command("approve")
+def approve_command(ctx: typer.Context, plan_id: int = typer.Argument(..., help="Plan id")) -> None:
+    """Approve a draft plan."""
+    context = get(ctx)
+    with context.transaction() as session:
+        service.approve_plan(session, context.actor, plan_id)
+    console.print(f"Plan {plan_id} approved.", markup=False)

@@ -1,0 +1,174 @@
+"""Allocation pages: solve a problem beside the baselines, and a stored plan to edit and approve.
+
+Forms work without JavaScript; a refused form is shown again with the message under its 4xx status.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from solidarity.actor import Actor
+from solidarity.allocation import service
+from solidarity.allocation.demo import DEMO_PROBLEM, DEMO_ROUND
+from solidarity.allocation.models import AllocationPlan, PlanStatus
+from solidarity.allocation.objectives import Objective
+from solidarity.allocation.problem import MAX_PROBLEM_BYTES, loads_problem
+from solidarity.allocation.solver import baseline_plans, solve
+from solidarity.allocation.vaccines import allocate, parse_round
+from solidarity.errors import Invalid, SolidarityError, TooLarge
+from solidarity.reference.countries import find_country
+from solidarity.web import maps
+from solidarity.web.deps import ActorDep, SessionDep
+from solidarity.web.forms import form_fields
+from solidarity.web.templating import flash, render
+
+router = APIRouter(prefix="/allocation")
+MODULE = service.MODULE
+FILL_SCALE = maps.ColourScale((0.2, 0.4, 0.6, 0.8, 0.9999), "fill")
+
+
+def _fill_map(plan: dict[str, Any]) -> Any:
+    lowest: dict[str, float] = {}
+    for line in plan["destinations"]:
+        country = find_country(line["id"])
+        if country is not None:
+            lowest[country.alpha2] = min(lowest.get(country.alpha2, 1.0), line["fill"])
+    entries = {code: maps.MapEntry(value) for code, value in lowest.items()}
+    return maps.choropleth(
+        entries,
+        scale=FILL_SCALE,
+        title="Lowest fill rate per destination country",
+        describe=lambda value: f"lowest fill {value:.0%}",
+    )
+
+
+def _comparison(objective: str, metrics: dict[str, Any], others: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"name": objective, **metrics}] + [{"name": name, **m} for name, m in others.items()]
+
+
+def _landing(actor: Actor, session: Any, **extra: Any) -> dict[str, Any]:
+    return {
+        "objectives": [o.value for o in Objective],
+        "objective": Objective.MAXMIN.value,
+        "problem_text": "",
+        "plans": service.list_plans(session)[:50],
+        "can_save": actor.coordinates(MODULE),
+        "result": None,
+        "error": None,
+        "max_mb": MAX_PROBLEM_BYTES // (1024 * 1024),
+    } | extra
+
+
+@router.get("")
+def landing(request: Request, actor: ActorDep, session: SessionDep, demo: str = "") -> Response:
+    text = ""
+    if demo == "problem":
+        text = json.dumps(DEMO_PROBLEM, indent=1)
+    elif demo == "round":
+        text = json.dumps(DEMO_ROUND, indent=1)
+    return render(request, "allocation/index.html", _landing(actor, session, problem_text=text, kind=demo))
+
+
+@router.post("")
+async def solve_page(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    fields = await form_fields(request)
+    text = fields.get("problem", "")
+    objective = fields.get("objective", "maxmin")
+    context = _landing(actor, session, problem_text=text, objective=objective)
+    try:
+        if len(text.encode()) > MAX_PROBLEM_BYTES:
+            raise TooLarge(f"The problem is over {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
+        if '"participants"' in text:
+            context["round"] = allocate(parse_round(json.loads(text))).as_dict()
+        else:
+            problem = loads_problem(text)
+            plan = solve(problem, objective).as_dict()
+            others = {name: p.as_dict()["metrics"] for name, p in baseline_plans(problem).items()}
+            context["result"] = plan
+            context["comparison"] = _comparison(objective, plan["metrics"], others)
+            context["map_svg"] = _fill_map(plan)
+            context["legend"] = maps.legend(FILL_SCALE)
+    except ValueError as exc:
+        context["error"] = f"The round is not valid JSON: {exc}"
+        return render(request, "allocation/index.html", context, status_code=422)
+    except SolidarityError as exc:
+        context["error"] = exc.message
+        return render(request, "allocation/index.html", context, status_code=exc.status)
+    return render(request, "allocation/index.html", context)
+
+
+@router.post("/plans")
+async def save_plan(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    fields = await form_fields(request)
+    try:
+        problem = json.loads(fields.get("problem", ""))
+        with session.begin_nested():
+            row = service.create_plan(
+                session, actor, problem, objective=fields.get("objective", "maxmin"), title=fields.get("title", "")
+            )
+    except ValueError:
+        error: SolidarityError = Invalid("The problem is not valid JSON")
+        return render(request, "allocation/index.html", _landing(actor, session, error=error.message), status_code=422)
+    except SolidarityError as exc:
+        context = _landing(actor, session, error=exc.message, problem_text=fields.get("problem", ""))
+        return render(request, "allocation/index.html", context, status_code=exc.status)
+    flash(request, f"Plan {row.id} saved as a draft")
+    return RedirectResponse(f"/allocation/plans/{row.id}", status_code=303)
+
+
+def _plan_context(session: Any, actor: Actor, row: AllocationPlan, error: str | None = None) -> dict[str, Any]:
+    return {
+        "row": row,
+        "plan": row.plan,
+        "comparison": _comparison(row.objective, row.plan["metrics"], service.baselines(row)),
+        "map_svg": _fill_map(row.plan),
+        "legend": maps.legend(FILL_SCALE),
+        "edits": service.list_edits(session, row.id),
+        "can_edit": actor.coordinates(MODULE) and row.status is PlanStatus.DRAFT,
+        "error": error,
+    }
+
+
+@router.get("/plans/{plan_id}")
+def plan_page(request: Request, actor: ActorDep, session: SessionDep, plan_id: int) -> Response:
+    row = service.get_plan(session, plan_id)
+    return render(request, "allocation/plan.html", _plan_context(session, actor, row))
+
+
+@router.post("/plans/{plan_id}/lines")
+async def edit_line(request: Request, actor: ActorDep, session: SessionDep, plan_id: int) -> Response:
+    fields = await form_fields(request)
+    try:
+        quantity = int(fields.get("quantity", ""))
+    except ValueError:
+        quantity = -1
+    try:
+        with session.begin_nested():
+            service.edit_line(
+                session,
+                actor,
+                plan_id,
+                hub=fields.get("hub", ""),
+                destination=fields.get("destination", ""),
+                item=fields.get("item", ""),
+                quantity=quantity,
+            )
+    except SolidarityError as exc:
+        row = service.get_plan(session, plan_id)
+        return render(
+            request, "allocation/plan.html", _plan_context(session, actor, row, exc.message), status_code=exc.status
+        )
+    flash(request, "Line changed; metrics recomputed")
+    return RedirectResponse(f"/allocation/plans/{plan_id}", status_code=303)
+
+
+@router.post("/plans/{plan_id}/approve")
+def approve(request: Request, actor: ActorDep, session: SessionDep, plan_id: int) -> Response:
+    service.approve_plan(session, actor, plan_id)
+    flash(request, f"Plan {plan_id} approved")
+    return RedirectResponse(f"/allocation/plans/{plan_id}", status_code=303)
