@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from solidarity.errors import Invalid, NotFound
+from solidarity.knowledge import measures as knowledge_measures
 from solidarity.reporting import incidence, queries
 from solidarity.reporting.analytics.growth import growth
 from solidarity.reporting.analytics.milestones import WUHAN_FIRST_REPORT
@@ -430,7 +431,12 @@ def area_page(request: Request, actor: ActorDep, session: SessionDep, code: str,
         "quality": _quality(cases, deaths, max(len(revisions) - 1, 0)),
         "revisions": revisions,
         "downloads": _area_downloads(area.code, cases.frequency, as_of_time),
+        "measures": knowledge_measures.measures_for_area(session, area.country_code),
     }
+    if context["cases_chart"] is not None and context["measures"]:
+        context["cases_chart"].data["markers"] = [
+            {"date": m.start_date.isoformat(), "label": m.measure_type.label} for m in context["measures"]
+        ]
     return render(request, "reporting/area.html", context)
 
 

@@ -6,7 +6,8 @@
  * beside it in the page for readers without JavaScript; this file only adds the picture.
  *
  * Data shapes (all arrays have one entry per date):
- *   epicurve:   {dates, new, avg7, label, colour?}          bars of new counts, line of the 7-day average
+ *   epicurve:   {dates, new, avg7, label, colour?, markers?} bars of new counts, line of the 7-day average;
+ *               markers: [{date, label}] draws a dashed line at each date (public-health measures)
  *   cumulative: {dates, series: [{label, values}], scale?}  lines; a [data-scale-toggle] button switches log/linear
  *   rt:         {dates, mean, lower, upper, ymax?}          Rt with its 95% credible band and the line Rt = 1
  * Other kinds can be added with SolidarityCharts.register("measures", function (canvas, data) {...}).
@@ -46,9 +47,36 @@
     return Object.assign(options, extra || {});
   }
 
+  /* Dashed vertical lines at the first bar on or after each marker's date, e.g. public-health measures. */
+  function markersPlugin(markers) {
+    return {
+      id: "markers",
+      afterDatasetsDraw: function (chart) {
+        var labels = chart.data.labels, x = chart.scales.x, area = chart.chartArea, ctx = chart.ctx;
+        ctx.save();
+        ctx.strokeStyle = "#6a51a3";
+        ctx.fillStyle = "#6a51a3";
+        ctx.setLineDash([4, 3]);
+        ctx.font = "11px sans-serif";
+        markers.forEach(function (marker, n) {
+          var index = labels.findIndex(function (label) { return label >= marker.date; });
+          if (index < 0 || (index === 0 && labels[0] > marker.date)) { return; }
+          var px = x.getPixelForValue(index);
+          ctx.beginPath();
+          ctx.moveTo(px, area.top);
+          ctx.lineTo(px, area.bottom);
+          ctx.stroke();
+          ctx.fillText(marker.label, px + 3, area.top + 12 + 12 * (n % 3));
+        });
+        ctx.restore();
+      }
+    };
+  }
+
   builders.epicurve = function (canvas, data) {
     var colours = PALETTE[data.colour] || PALETTE.cases;
     return new window.Chart(canvas, {
+      plugins: data.markers && data.markers.length ? [markersPlugin(data.markers)] : [],
       type: "bar",
       data: {
         labels: data.dates,
