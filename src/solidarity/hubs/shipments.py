@@ -310,9 +310,11 @@ def dispatch(
         state=ShipmentState.PACKED,
         expected_arrival=expected_arrival,
     )
-    shipment.lines.extend(_pick_lines(session, actor, location, [(found, quantity, lot)], owner, lock=True))
+    # everything that needs no stock is written before the balance rows are locked, to keep the lock short
     session.add(shipment)
+    virtual_location(session, LocationKind.IN_TRANSIT)
     session.flush()
+    shipment.lines.extend(_pick_lines(session, actor, location, [(found, quantity, lot)], owner, lock=True))
     _dispatch_lines(session, actor, shipment, location, expected_arrival, None, None)
     _record(session, actor, shipment, "dispatch", None)
     return shipment
