@@ -1,0 +1,253 @@
+"""Assistance pages: overview, flows with their versions and chains, the new-flow form, Table 1 and reports.
+
+Every number on a report links to the flows behind it (the flows list under the same filters).
+The new-flow form takes lists in the CSV import's cell syntax, so there is one way to write them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from solidarity.assistance import service
+from solidarity.assistance.importing import row_to_flow
+from solidarity.assistance.models import Boundary, Channel, Modality, Stage, Terms
+from solidarity.assistance.reports import TABLE1_TITLE, ReportRow
+from solidarity.errors import Invalid, NotFound, SolidarityError
+from solidarity.partners import service as partners
+from solidarity.web.deps import ActorDep, SessionDep
+from solidarity.web.forms import form_fields
+from solidarity.web.maps import ColourScale, MapEntry, choropleth, legend
+from solidarity.web.templating import flash, render
+
+router = APIRouter(prefix="/assistance")
+PAGE = 50
+STAGES = [s.value for s in Stage]
+USD_SCALE = ColourScale((100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000), "USD paid")
+REPORTS = {"provider": "Provider", "recipient": "Recipient", "channel": "Channel", "modality": "Modality"}
+
+
+def _date(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        raise Invalid(f"{text!r} is not a date (YYYY-MM-DD)", details=[{"field": "date", "value": text}]) from None
+
+
+def _filters(session: Session, request: Request) -> tuple[service.Filters, dict[str, str]]:
+    q = request.query_params
+    raw = {
+        k: q.get(k, "").strip()
+        for k in ("start", "end", "emergency", "provider", "recipient", "stage", "channel", "modality")
+    }
+    filters = service.make_filters(
+        session,
+        start=_date(raw["start"]),
+        end=_date(raw["end"]),
+        emergency=raw["emergency"],
+        provider=raw["provider"],
+        recipient=raw["recipient"],
+        stage=raw["stage"],
+        channel=raw["channel"],
+        modality=raw["modality"],
+    )
+    return filters, {k: v for k, v in raw.items() if v}
+
+
+def flows_link(form: dict[str, str], **extra: Any) -> str:
+    """The flows list under the page's filters plus ``extra``: where a number's records are."""
+    query = {**form, **{k: str(v) for k, v in extra.items() if v not in (None, "")}}
+    return "/assistance/flows" + (f"?{urlencode(query)}" if query else "")
+
+
+def money(value: Decimal | None) -> str:
+    return "–" if value is None else f"{value:,.0f}"
+
+
+def _names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    out = {}
+    for org_id in ids:
+        if org_id is not None:
+            try:
+                out[org_id] = partners.get_organisation(session, org_id).name
+            except SolidarityError:
+                out[org_id] = f"organisation {org_id}"
+    return out
+
+
+def _common(form: dict[str, str]) -> dict[str, Any]:
+    return {
+        "form": form,
+        "flows_link": flows_link,
+        "money": money,
+        "stages": STAGES,
+        "channels": [c.value for c in Channel],
+        "modalities": [m.value for m in Modality],
+        "terms": [t.value for t in Terms],
+        "boundaries": [b.value for b in Boundary],
+        "reports": REPORTS,
+    }
+
+
+@router.get("")
+def overview(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    filters, form = _filters(session, request)
+    channels = service.by_channel(session, filters)
+    official = sum((r.paid_usd for r in channels if Channel(r.key).is_official), Decimal(0))
+    private = sum((r.paid_usd for r in channels if not Channel(r.key).is_official), Decimal(0))
+    pledges, _ = service.list_flows(session, service.Filters(stage="pledge"), limit=20)
+    context = _common(form) | {
+        "official": official,
+        "private": private,
+        "channels": channels,
+        "capacity": service.capacity(session, filters),
+        "discrepancies": service.discrepancies(session),
+        "claims": [c for c in service.list_claims(session) if c.amount is None],
+        "pledges": pledges,
+        "table1_title": TABLE1_TITLE,
+    }
+    return render(request, "assistance/overview.html", context)
+
+
+@router.get("/flows")
+def flows_page(request: Request, actor: ActorDep, session: SessionDep, page: int = 1) -> Response:
+    filters, form = _filters(session, request)
+    page = max(page, 1)
+    rows, count = service.list_flows(session, filters, limit=PAGE, offset=(page - 1) * PAGE)
+    ids: set[int | None] = {r.receiver_id for r in rows}
+    ids.update(r.provider_id for r in rows)
+    names = _names(session, ids)
+    query = urlencode(form)
+    context = _common(form) | {
+        "rows": rows,
+        "count": count,
+        "page": page,
+        "pages": max(1, -(-count // PAGE)),
+        "names": names,
+        "csv": f"/api/v1/assistance/flows?format=csv{'&' + query if query else ''}",
+        "query": query,
+    }
+    return render(request, "assistance/flows.html", context)
+
+
+def _new_form(request: Request, values: dict[str, str], error: str | None = None, status: int = 200) -> Response:
+    context = _common({}) | {"values": values, "error": error}
+    return render(request, "assistance/new_flow.html", context, status_code=status)
+
+
+@router.get("/flows/new")
+def new_flow_page(request: Request, actor: ActorDep) -> Response:
+    actor.require_authenticated()
+    return _new_form(request, {"flow_date": dt.date.today().isoformat(), "currency": "USD"})
+
+
+@router.post("/flows/new")
+async def create_flow(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    actor.require_authenticated()
+    fields = await form_fields(request)
+    row = dict(fields)
+    if fields.get("source_citation"):
+        row["sources"] = " | ".join(fields.get(k, "") for k in ("source_citation", "source_url", "source_page")).rstrip(
+            " |"
+        )
+    try:
+        version = service.record_flow(session, actor, row_to_flow(session, row, {}))
+    except SolidarityError as exc:
+        session.rollback()
+        details = exc.details if isinstance(exc.details, list) else []
+        fields_named = ", ".join(str(d.get("field")) for d in details if isinstance(d, dict) and d.get("field"))
+        message = exc.message + (
+            f" (field: {fields_named})" if fields_named and fields_named not in exc.message else ""
+        )
+        return _new_form(request, fields, message, exc.status)
+    flash(request, f"Flow {version.flow_id} recorded")
+    return RedirectResponse(f"/assistance/flows/{version.flow_id}", status_code=303)
+
+
+@router.get("/flows/{flow_id}")
+def flow_page(
+    request: Request, flow_id: int, actor: ActorDep, session: SessionDep, version: int | None = None
+) -> Response:
+    shown = service.get_version(session, flow_id, version)
+    history = service.versions(session, flow_id)
+    up, down = service.chain(session, flow_id)
+    fulfilled_by = service.fulfilling(session, flow_id)
+    related = [shown, *history, *up, *down, *fulfilled_by]
+    names = _names(session, {v.provider_id for v in related} | {v.receiver_id for v in related} | {shown.reporter_id})
+    context = _common({}) | {
+        "flow": shown,
+        "history": history,
+        "up": up,
+        "down": down,
+        "fulfilled_by": fulfilled_by,
+        "names": names,
+    }
+    return render(request, "assistance/flow.html", context)
+
+
+@router.get("/reports/table1")
+def table1_page(
+    request: Request, actor: ActorDep, session: SessionDep, print_view: Annotated[int, Query(alias="print")] = 0
+) -> Response:
+    filters, form = _filters(session, request)
+    table = service.table1(session, filters)
+    sources: list[str] = []
+    for row in table.rows:
+        for entry in row.entries:
+            for source in entry.sources:
+                if source["citation"] not in sources:
+                    sources.append(source["citation"])
+    context = _common(form) | {
+        "table": table,
+        "title": TABLE1_TITLE,
+        "sources": sources,
+        "is_print": bool(print_view),
+        "json_link": "/api/v1/assistance/reports/table1" + (f"?{urlencode(form)}" if form else ""),
+    }
+    return render(request, "assistance/table1.html", context)
+
+
+@router.get("/reports/items")
+def items_page(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    filters, form = _filters(session, request)
+    context = _common(form) | {"rows": service.by_item(session, filters), "by": "items"}
+    return render(request, "assistance/items.html", context)
+
+
+@router.get("/reports/{by}")
+def report_page(request: Request, by: str, actor: ActorDep, session: SessionDep) -> Response:
+    if by not in REPORTS:
+        raise NotFound(f"No assistance report by {by!r}")
+    filters, form = _filters(session, request)
+    functions = {
+        "provider": service.by_provider,
+        "recipient": service.by_recipient,
+        "channel": service.by_channel,
+        "modality": service.by_modality,
+    }
+    rows: list[ReportRow] = functions[by](session, filters)
+    context = _common(form) | {"rows": rows, "by": by, "title": REPORTS[by]}
+    if by == "recipient":
+        entries = {
+            r.key: MapEntry(float(r.paid_usd), flows_link(form, recipient=r.key)) for r in rows if r.paid_usd > 0
+        }
+        context["map_svg"] = choropleth(
+            entries, scale=USD_SCALE, title="Assistance paid or delivered, USD", describe=lambda v: f"{v:,.0f} USD"
+        )
+        context["map_legend"] = legend(USD_SCALE)
+    return render(request, "assistance/report.html", context)
+
+
+@router.get("/pledges/{flow_id}")
+def pledge_page(request: Request, flow_id: int, actor: ActorDep, session: SessionDep, on: str = "") -> Response:
+    progress = service.pledge_progress(session, flow_id, _date(on))
+    names = _names(session, {progress.pledge.provider_id})
+    context = _common({}) | {"progress": progress, "chart": progress.chart(), "names": names, "on": on}
+    return render(request, "assistance/pledge.html", context)

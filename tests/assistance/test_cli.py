@@ -1,0 +1,56 @@
+"""`solidarity assistance ...`: the Table 1 JSON shape, CSV export and import with exit codes and modes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+def test_report_table1_json_is_the_issue_shape(cli: Cli, demo: dict[str, int]) -> None:
+    code, out, _ = cli("assistance", "report", "table1", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert [row["category"] for row in data["rows"]] == ["Material supplying", "Cash support", "Capacity building"]
+    entry = data["rows"][1]["entries"][0]
+    assert set(entry) == {"text", "item", "quantity", "unit", "usd", "sources"}
+    masks = next(e for e in data["rows"][0]["entries"] if e["item"] == "MASK-ANY")
+    assert (masks["quantity"], masks["unit"], masks["usd"]) == (70_600_000_000, "each", None)
+
+
+def test_export_then_import_changes_nothing_and_reports_json(cli: Cli, demo: dict[str, int], tmp_path: Path) -> None:
+    target = tmp_path / "flows.csv"
+    code, out, _ = cli("assistance", "export", "--format", "csv", "-o", str(target))
+    assert code == 0
+    assert "Wrote 9 flows" in out
+    code, out, _ = cli("assistance", "import", str(target), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert (report["rows_read"], report["accepted"], report["unchanged"], report["rejected"]) == (9, 0, 9, 0)
+
+
+def test_import_of_a_bad_file_exits_2_naming_line_and_field(cli: Cli, orgs: dict[str, int], tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "ref,provider,channel,modality,stage,flow_date,amount,currency,description,recipients\n"
+        f"x-1,{orgs['CN']},bilateral,financial,disbursement,2020-05-04,10,USD,Split badly,IT:50; RS:20\n",
+        encoding="utf-8",
+    )
+    code, _, err = cli("assistance", "import", str(bad))
+    assert code == 2
+    assert err.startswith("Error: ")
+    assert "line 2" in err
+    assert "recipients.percentage" in err
+    code, out, _ = cli("assistance", "import", str(bad), "--on-error", "skip", "--json")
+    assert code == 0
+    assert json.loads(out)["rejected"] == 1
+
+
+def test_report_totals_by_channel_json(cli: Cli, demo: dict[str, int]) -> None:
+    code, out, _ = cli("assistance", "report", "totals", "channel", "--json")
+    assert code == 0
+    rows = {r["key"]: r for r in json.loads(out)["rows"]}
+    assert rows["public-private"]["paid_usd"] == "25000000.00"
+    assert rows["multilateral"]["paid_usd"] == "50000000.00"

@@ -1,0 +1,158 @@
+"""Assistance API and pages: JSON shapes, organisation-scoped writes, Table 1 page with sources, print view."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from solidarity.actor import Role
+from tests.conftest import Person, csrf_from, sign_in
+
+
+def _body(provider: int, **changes: Any) -> dict[str, Any]:
+    body = {
+        "provider": str(provider),
+        "channel": "bilateral",
+        "modality": "financial",
+        "stage": "disbursement",
+        "flow_date": "2020-05-04",
+        "amount": "1000",
+        "currency": "USD",
+        "description": "API flow",
+        "sources": [{"citation": "API source"}],
+    }
+    return body | changes
+
+
+def test_api_writes_are_scoped_to_the_editors_organisation(
+    client: TestClient,
+    demo: dict[str, int],
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
+) -> None:
+    editor = make_person(Role.EDITOR, organisation_id=demo["IT"])
+    headers = token_for(editor)
+    created = client.post("/api/v1/assistance/flows", json=_body(demo["IT"]), headers=headers)
+    assert created.status_code == 201, created.text
+    flow = created.json()
+    assert (flow["version"], flow["amount_usd"], flow["usd_rate_source"]) == (1, "1000.00", "identity")
+    refused = client.post("/api/v1/assistance/flows", json=_body(demo["CN"], reporter=str(demo["CN"])), headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "forbidden"
+    revised = client.put(
+        f"/api/v1/assistance/flows/{flow['id']}",
+        json={"flow": _body(demo["IT"], amount="1100"), "reason": "Final figure"},
+        headers=headers,
+    )
+    assert revised.status_code == 200
+    assert revised.json()["version"] == 2
+    versions = client.get(f"/api/v1/assistance/flows/{flow['id']}/versions").json()
+    assert [v["amount"] for v in versions] == ["1000.00", "1100.00"]
+    assert client.get(f"/api/v1/assistance/flows/{flow['id']}?version=1").json()["amount"] == "1000.00"
+
+
+def test_api_bad_percentages_answer_422_naming_the_field(
+    client: TestClient, demo: dict[str, int], admin: Person, token_for: Callable[[Person], dict[str, str]]
+) -> None:
+    body = _body(demo["CN"], recipients=[{"country": "IT", "percentage": "70"}, {"country": "RS", "percentage": "20"}])
+    response = client.post("/api/v1/assistance/flows", json=body, headers=token_for(admin))
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "recipients.percentage"
+
+
+def test_api_reports_table1_listing_and_csv(client: TestClient, demo: dict[str, int]) -> None:
+    table = client.get("/api/v1/assistance/reports/table1").json()
+    assert [r["category"] for r in table["rows"]] == ["Material supplying", "Cash support", "Capacity building"]
+    listing = client.get("/api/v1/assistance/flows", params={"stage": "pledge"}).json()
+    assert listing["count"] == 1
+    assert listing["data"][0]["amount_usd"] == "2000000000.00"
+    csv = client.get("/api/v1/assistance/flows", params={"format": "csv"})
+    assert csv.status_code == 200
+    assert csv.text.count("\n") == 10
+    by_recipient = client.get("/api/v1/assistance/reports/recipient").json()
+    assert by_recipient["by"] == "recipient"
+    items = client.get("/api/v1/assistance/reports/items").json()["rows"]
+    assert {r["item"] for r in items} >= {"MASK-ANY", "THERMO-IR"}
+    pledge_id = listing["data"][0]["id"]
+    progress = client.get(f"/api/v1/assistance/pledges/{pledge_id}", params={"on": "2021-01-01"}).json()
+    assert (progress["percent"], progress["remainder_usd"]) == ("0.0", "2000000000.00")
+
+
+def test_table1_page_shows_the_rows_with_sources_and_the_flag(client: TestClient, demo: dict[str, int]) -> None:
+    page = client.get("/assistance/reports/table1")
+    assert page.status_code == 200
+    html = page.text
+    for text in (
+        "Material supplying",
+        "Cash support",
+        "Capacity building",
+        "70,600,000,000",
+        "US$50,000,000",
+        "29 teams",
+        "400 sessions",
+        "Fighting COVID-19: China in Action",
+        "73rd World Health Assembly",
+        "Discrepancy",
+        "US$55 million",
+    ):
+        assert text in html, text
+    assert 'href="/assistance/flows/' in html
+    printable = client.get("/assistance/reports/table1?print=1")
+    assert printable.status_code == 200
+    assert "print-view" in printable.text
+    assert "Printable version" not in printable.text
+
+
+def test_pages_render(client: TestClient, demo: dict[str, int]) -> None:
+    for path in (
+        "/assistance",
+        "/assistance/flows",
+        "/assistance/flows?stage=pledge",
+        "/assistance/reports/provider",
+        "/assistance/reports/recipient",
+        "/assistance/reports/channel",
+        "/assistance/reports/modality",
+        "/assistance/reports/items",
+        "/assistance/flows/1",
+        "/assistance/flows/6",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.text[:500])
+    assert "world-map" in client.get("/assistance/reports/recipient").text
+    pledge = client.get("/assistance/flows", params={"stage": "pledge"})
+    assert "/assistance/flows/6" in pledge.text
+    assert client.get("/assistance/pledges/6").status_code == 200
+    assert client.get("/assistance/reports/nonsense").status_code == 404
+
+
+def test_new_flow_form_records_a_flow_and_shows_errors(
+    client: TestClient, demo: dict[str, int], make_person: Callable[..., Person]
+) -> None:
+    editor = make_person(Role.EDITOR, organisation_id=demo["IT"])
+    sign_in(client, editor)
+    form = client.get("/assistance/flows/new")
+    token = csrf_from(form.text)
+    fields = {
+        "csrf_token": token,
+        "provider": str(demo["IT"]),
+        "channel": "bilateral",
+        "modality": "in-kind",
+        "terms": "grant",
+        "stage": "delivery",
+        "boundary": "single",
+        "flow_date": "2020-04-01",
+        "recipients": "RS:100",
+        "items": "MASK-SURG:5000",
+        "description": "Masks to Serbia",
+        "source_citation": "Press release of 1 April 2020",
+    }
+    done = client.post("/assistance/flows/new", data=fields, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    shown = client.get(done.headers["location"]).text
+    assert "Masks to Serbia" in shown
+    assert "Press release of 1 April 2020" in shown
+    bad = client.post("/assistance/flows/new", data=fields | {"recipients": "RS:50"})
+    assert bad.status_code == 422
+    assert "recipients.percentage" in bad.text
