@@ -12,8 +12,9 @@ The ``libhxl`` package was considered and not used: it pulls in network and spre
 dependencies (requests, structlog, xlrd3 ...), ships untyped, and the subset needed here is
 the hashtag row and attribute matching, which the csv module does in a few lines.
 
->>> parse_hashtag("#org +funder +Code")
-('#org', frozenset({'code', 'funder'}))
+>>> tag, attributes = parse_hashtag("#org +funder +Code")
+>>> tag, sorted(attributes)
+('#org', ['code', 'funder'])
 >>> find_hashtag_row([["Donor", "Amount"], ["#org+funder", "#value+usd"], ["WHO", "10"]])
 1
 """
