@@ -11,6 +11,7 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from solidarity.cli.context import JsonOption, console, err_console, get, print_json, print_table
 from solidarity.genomes import access, datasets, queries, submission
+from solidarity.genomes import neighbours as nearest
 from solidarity.imports import OnError
 
 app = typer.Typer(help="Pathogen genomes: submit, analyse, search, neighbours, download.", no_args_is_help=True)
@@ -165,13 +166,13 @@ def show(ctx: typer.Context, accession: str = typer.Argument(...), as_json: bool
 def neighbours(
     ctx: typer.Context,
     accession: str = typer.Argument(...),
-    k: int = typer.Option(queries.DEFAULT_K, "--k", min=1, max=queries.MAX_K, help="How many neighbours"),
+    k: int = typer.Option(nearest.DEFAULT_K, "--k", min=1, max=nearest.MAX_K, help="How many neighbours"),
     as_json: bool = JsonOption,
 ) -> None:
     """The stored genomes nearest to one, by mutation distance."""
     context = get(ctx)
     with context.transaction() as session:
-        rows = [n.as_dict() for n in queries.neighbours_of(session, accession, k)]
+        rows = [n.as_dict() for n in nearest.neighbours_of(session, accession, k)]
     if as_json:
         print_json({"accession": accession, "k": k, "neighbours": rows})
         return

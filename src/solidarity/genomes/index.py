@@ -4,8 +4,9 @@ Pure: no database. It computes the same exact distance as ``distance.distance`` 
 ``queries.nearest`` (tokens in one genome and not the other, ignoring sites missing in either),
 with the same decomposition ``|Q| + |G| - 2·shared - masked_by_query - masked_by_genome``, but every
 term is a ``numpy.bincount`` over posting lists, so one query over a million genomes costs a few
-passes over the postings it touches. Tokens are integers ``site * 5 + allele`` (allele 0-3 for
-A, C, G, T; 4 for a deleted site). The benchmark builds it directly from generated genomes.
+passes over the postings it touches. Tokens are integers ``site * STRIDE + allele`` (allele 0-3 for
+A, C, G, T, 4 for a deleted site, then the other IUPAC codes). ``queries.nearest`` keeps one per
+dataset, loaded from the database; the benchmark also builds it directly from generated genomes.
 
 >>> index = MutationIndex.build(
 ...     [[encode(241, "T"), encode(3037, "T")], [encode(241, "T")], []],
@@ -22,18 +23,19 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-ALLELES = {"A": 0, "C": 1, "G": 2, "T": 3, "-": 4}
+ALLELES = {allele: code for code, allele in enumerate("ACGT-RYSWKMBDHVN")}
+STRIDE = 16
 BLOCK = 256
 IntArray = npt.NDArray[np.int64]
 
 
 def encode(site: int, allele: str) -> int:
     """The integer token of an allele at a site (``-`` for a deleted site)."""
-    return site * 5 + ALLELES[allele]
+    return site * STRIDE + ALLELES[allele]
 
 
 def token_site(token: int) -> int:
-    return token // 5
+    return token // STRIDE
 
 
 class MutationIndex:
@@ -68,7 +70,7 @@ class MutationIndex:
         unique, starts = np.unique(flat, return_index=True)
         bounds = [*starts.tolist(), len(flat)]
         postings = {int(token): owners[bounds[i] : bounds[i + 1]] for i, token in enumerate(unique)}
-        sites = unique // 5
+        sites = unique // STRIDE
         site_order = np.argsort(sites, kind="stable")
         blocks: dict[int, list[tuple[int, int, int]]] = {}
         for genome, ranges in enumerate(missing):
@@ -146,7 +148,7 @@ def brute_force(
             d = sum(
                 1
                 for t in difference
-                if not is_missing(missing[genome], t // 5) and not is_missing(query_missing, t // 5)
+                if not is_missing(missing[genome], t // STRIDE) and not is_missing(query_missing, t // STRIDE)
             )
         else:
             d = len(difference)

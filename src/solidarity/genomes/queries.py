@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from solidarity.errors import Invalid, NotFound
 from solidarity.genomes import datasets
-from solidarity.genomes.analysis import pipeline
-from solidarity.genomes.distance import Profile, is_in_ranges, site_of
 from solidarity.genomes.genome_map import genome_map_svg
 from solidarity.genomes.models import (
     Genome,
-    GenomeMissingRange,
     GenomeMutation,
     GenomeResult,
     GenomeSet,
@@ -32,8 +29,6 @@ from solidarity.genomes.models import (
 from solidarity.reference.countries import resolve_country
 
 AnySelect = Select[*tuple[Any, ...]]
-DEFAULT_K = 10
-MAX_K = 1000
 _NUC = re.compile(r"^[ACGTN](\d+)[ACGTN]$")
 _DEL = re.compile(r"^(\d+)(?:-(\d+))?$")
 _AA = re.compile(r"^[A-Za-z0-9_.]+:[A-Z*-]\d+[A-Z*-]$")
@@ -184,166 +179,6 @@ def analysis_view(row: GenomeRow) -> dict[str, Any]:
         "clade": row.result.clade,
         "clade_version": row.result.clade_version,
     }
-
-
-@dataclass(frozen=True)
-class Neighbour:
-    accession: str
-    virus_name: str
-    distance: int
-    clade: str | None
-    country: str | None
-    collection_date: dt.date | None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "accession": self.accession,
-            "virus_name": self.virus_name,
-            "distance": self.distance,
-            "clade": self.clade,
-            "country": self.country,
-            "collection_date": self.collection_date.isoformat() if self.collection_date else None,
-        }
-
-
-def neighbours_of(session: Session, accession: str, k: int = DEFAULT_K) -> list[Neighbour]:
-    """The ``k`` stored genomes nearest to a stored one (itself excluded), see ``nearest``."""
-    row = get_genome(session, accession)
-    profile = Profile.from_analysis(row.result.analysis)
-    return nearest(session, row.genome.dataset_id, profile, k, exclude=row.genome.id)
-
-
-def neighbours_of_sequence(
-    session: Session, sequence: str, *, dataset: str | None = None, k: int = DEFAULT_K
-) -> list[Neighbour]:
-    """The ``k`` stored genomes nearest to an uploaded sequence (analysed, not stored)."""
-    dataset_row = datasets.find_dataset(session, dataset)
-    analysis = pipeline.analyse(datasets.load_registered(dataset_row), "query", sequence)
-    return nearest(session, dataset_row.id, Profile.from_analysis(analysis.as_dict()), k)
-
-
-def nearest(
-    session: Session, dataset_id: int, query: Profile, k: int = DEFAULT_K, *, exclude: int | None = None
-) -> list[Neighbour]:
-    """The ``k`` genomes of a dataset nearest ``query`` by exact mutation distance, ties by accession.
-
-    Distance is ``distance.distance``: the symmetric difference of substitution and deleted-site
-    tokens, ignoring sites missing in either genome. Written as
-    ``|Q| + |G| - 2·shared - (G's tokens at Q's missing sites) - (Q's tokens at G's missing sites)``,
-    every term but ``|G|`` comes from the inverted index for the genomes it touches; a genome the
-    index does not touch is at ``|Q| + |G|``, so the best of those are the ones with fewest
-    mutations, read in that order (the fast path for genomes without mutations).
-    """
-    if not 1 <= k <= MAX_K:
-        raise Invalid(f"k must be between 1 and {MAX_K}", details=[{"field": "k", "value": k}])
-    tokens = sorted(query.tokens)
-    in_dataset = select(Genome.id).where(Genome.dataset_id == dataset_id)
-    shared: Counter[int] = Counter()
-    for part in _chunks(tokens, 500):
-        shared.update(
-            dict(
-                session.execute(
-                    select(GenomeMutation.genome_id, func.count())
-                    .where(GenomeMutation.mutation.in_(part), GenomeMutation.genome_id.in_(in_dataset))
-                    .group_by(GenomeMutation.genome_id)
-                ).all()
-            )
-        )
-    masked_by_query: Counter[int] = Counter()
-    for part in _chunks(list(query.missing), 200):
-        masked_by_query.update(
-            dict(
-                session.execute(
-                    select(GenomeMutation.genome_id, func.count())
-                    .where(
-                        GenomeMutation.kind.in_(("nuc", "site")),
-                        or_(*(and_(GenomeMutation.site >= a, GenomeMutation.site <= b) for a, b in part)),
-                        GenomeMutation.genome_id.in_(in_dataset),
-                    )
-                    .group_by(GenomeMutation.genome_id)
-                ).all()
-            )
-        )
-    masked_by_genome = _masked_by_genome(session, dataset_id, query, tokens)
-    touched = set(shared) | set(masked_by_query) | set(masked_by_genome)
-    touched.discard(exclude or -1)
-    sizes: dict[int, int] = {}
-    for part in _chunks(sorted(touched), 900):
-        sizes.update(
-            dict(
-                session.execute(
-                    select(GenomeResult.genome_id, GenomeResult.mutation_count).where(GenomeResult.genome_id.in_(part))
-                ).all()
-            )
-        )
-    size_q = len(tokens)
-    scored = [
-        (size_q + sizes[g] - 2 * shared[g] - masked_by_query[g] - masked_by_genome[g], g) for g in touched if g in sizes
-    ]
-    untouched = (
-        select(GenomeResult.genome_id, GenomeResult.mutation_count)
-        .join(Genome, Genome.id == GenomeResult.genome_id)
-        .where(Genome.dataset_id == dataset_id)
-        .order_by(GenomeResult.mutation_count, Genome.id)
-    )
-    taken = 0
-    result = session.execute(untouched.execution_options(yield_per=1000))
-    try:
-        for genome_id, count in result:
-            if genome_id in touched or genome_id == exclude:
-                continue
-            scored.append((size_q + count, genome_id))
-            taken += 1
-            if taken >= k:
-                break
-    finally:
-        result.close()
-    best = sorted(scored)[: k * 2 + 10]
-    details = {
-        g.id: (g, r)
-        for g, r in session.execute(
-            select(Genome, GenomeResult)
-            .join(GenomeResult, GenomeResult.genome_id == Genome.id)
-            .where(Genome.id.in_([genome_id for _, genome_id in best]))
-        )
-    }
-    ranked = []
-    for d, genome_id in best:
-        genome, found = details[genome_id]
-        ranked.append(
-            Neighbour(
-                genome.accession or "", genome.virus_name, d, found.clade, genome.country_code, genome.collection_date
-            )
-        )
-    ranked.sort(key=lambda neighbour: (neighbour.distance, neighbour.accession))
-    return ranked[:k]
-
-
-def _masked_by_genome(session: Session, dataset_id: int, query: Profile, tokens: list[str]) -> Counter[int]:
-    """Per genome, how many of the query's tokens sit at sites that genome is missing."""
-    sites = sorted({site_of(token) for token in tokens})
-    result: Counter[int] = Counter()
-    if not sites:
-        return result
-    token_sites = Counter(site_of(token) for token in tokens)
-    ranges: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    rows = session.execute(
-        select(GenomeMissingRange.genome_id, GenomeMissingRange.start, GenomeMissingRange.end)
-        .join(Genome, Genome.id == GenomeMissingRange.genome_id)
-        .where(
-            Genome.dataset_id == dataset_id,
-            GenomeMissingRange.start <= sites[-1],
-            GenomeMissingRange.end >= sites[0],
-        )
-    )
-    for genome_id, start, end in rows:
-        ranges[genome_id].append((start, end))
-    for genome_id, spans in ranges.items():
-        spans.sort()
-        hits = sum(n for site, n in token_sites.items() if is_in_ranges(spans, site))
-        if hits:
-            result[genome_id] = hits
-    return result
 
 
 def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from solidarity.config import Settings
 from solidarity.errors import Invalid
-from solidarity.genomes import access, queries, submission
+from solidarity.genomes import access, neighbours, queries, submission
 from solidarity.genomes.analysis import sequences
 from solidarity.genomes.schemas import GenomePublic
 from solidarity.imports import OnError, check_upload_name
@@ -216,7 +216,7 @@ def neighbours_of_upload(
     settings: SettingsDep,
     fasta: Annotated[UploadFile, File(description="One genome, FASTA")],
     dataset: Annotated[str | None, Form(max_length=100)] = None,
-    k: Annotated[int, Form(ge=1, le=queries.MAX_K)] = queries.DEFAULT_K,
+    k: Annotated[int, Form(ge=1, le=neighbours.MAX_K)] = neighbours.DEFAULT_K,
 ) -> dict[str, Any]:
     """The stored genomes nearest to an uploaded genome (not stored)."""
     path = save_upload(fasta, settings)
@@ -229,7 +229,7 @@ def neighbours_of_upload(
     record = records[0]
     if isinstance(record, sequences.RecordError):
         raise Invalid(record.reason, details=[record.as_dict()])
-    found = queries.neighbours_of_sequence(session, record.sequence, dataset=dataset, k=k)
+    found = neighbours.neighbours_of_sequence(session, record.sequence, dataset=dataset, k=k)
     return {"name": record.name, "k": k, "neighbours": [n.as_dict() for n in found]}
 
 
@@ -242,13 +242,13 @@ def get_genome(session: SessionDep, accession: str) -> dict[str, Any]:
 
 @router.get("/{accession}/neighbours")
 def get_neighbours(
-    session: SessionDep, accession: str, k: Annotated[int, Query(ge=1, le=queries.MAX_K)] = queries.DEFAULT_K
+    session: SessionDep, accession: str, k: Annotated[int, Query(ge=1, le=neighbours.MAX_K)] = neighbours.DEFAULT_K
 ) -> dict[str, Any]:
     """The ``k`` stored genomes nearest this one by mutation distance."""
     return {
         "accession": accession,
         "k": k,
-        "neighbours": [n.as_dict() for n in queries.neighbours_of(session, accession, k)],
+        "neighbours": [n.as_dict() for n in neighbours.neighbours_of(session, accession, k)],
     }
 
 

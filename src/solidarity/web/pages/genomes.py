@@ -12,7 +12,7 @@ from starlette.datastructures import UploadFile
 from starlette.responses import RedirectResponse, Response
 
 from solidarity.errors import Invalid, SolidarityError
-from solidarity.genomes import access, datasets, queries, submission
+from solidarity.genomes import access, datasets, neighbours, queries, submission
 from solidarity.imports import OnError, check_upload_name
 from solidarity.web.api.genomes import max_sequence_bytes
 from solidarity.web.deps import ActorDep, SessionDep, SettingsDep
@@ -123,7 +123,7 @@ def search_page(
     qc_status: str | None = None,
     mutations: str | None = None,
     neighbours_of: str | None = None,
-    k: int = queries.DEFAULT_K,
+    k: int = neighbours.DEFAULT_K,
 ) -> Response:
     """Metadata and mutation filters with a results table, and a nearest-neighbours form."""
     values = {
@@ -141,7 +141,7 @@ def search_page(
     error = None
     rows: list[dict[str, Any]] = []
     count = 0
-    neighbours: list[dict[str, Any]] = []
+    nearest: list[dict[str, Any]] = []
     where = queries.GenomeFilter(
         dataset=dataset or None,
         clade=clade or None,
@@ -156,7 +156,7 @@ def search_page(
         found, count = queries.search(session, where, limit=200)
         rows = [row.metadata() for row in found]
         if neighbours_of:
-            neighbours = [n.as_dict() for n in queries.neighbours_of(session, neighbours_of, k)]
+            nearest = [n.as_dict() for n in neighbours.neighbours_of(session, neighbours_of, k)]
     except ValueError as exc:
         error = f"Not a date: {exc}"
     except SolidarityError as exc:
@@ -170,7 +170,7 @@ def search_page(
             "values": values,
             "rows": rows,
             "count": count,
-            "neighbours": neighbours,
+            "neighbours": nearest,
             "error": error,
             "csv_query": query.lstrip("&"),
         },
