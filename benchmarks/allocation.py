@@ -66,18 +66,17 @@ def raw_least_cost(data: dict[str, Any], fills: np.ndarray) -> float:
     request = np.array([[dest["requests"][item["id"]] for item in data["items"]] for dest in data["destinations"]])
     capacity = np.array([r["capacity_kg"] for r in data["routes"]])
     cols = np.arange(n)
-    a = sparse.vstack(
+    a_ub = sparse.vstack(
         [
             sparse.csr_matrix((np.ones(n), (h * ITEMS + i, cols)), shape=(HUBS * ITEMS, n)),
-            sparse.csr_matrix((np.ones(n), (d * ITEMS + i, cols)), shape=(DESTINATIONS * ITEMS, n)),
-            sparse.csr_matrix((-np.ones(n), (d * ITEMS + i, cols)), shape=(DESTINATIONS * ITEMS, n)),
             sparse.csr_matrix((kg, (h * DESTINATIONS + d, cols)), shape=(HUBS * DESTINATIONS, n)),
         ],
         format="csr",
     )
-    floor = (fills * request.ravel()) * (1 - 1e-9) - 1e-9
-    b = np.concatenate([stock.ravel(), request.ravel(), -np.maximum(floor, 0), capacity])
-    result = linprog(cost, A_ub=a, b_ub=b, bounds=(0, None), method="highs-ds")
+    a_eq = sparse.csr_matrix((np.ones(n), (d * ITEMS + i, cols)), shape=(DESTINATIONS * ITEMS, n))
+    b_ub = np.concatenate([stock.ravel(), capacity])
+    b_eq = np.maximum(fills * request.ravel() * (1 - 1e-9), 0)
+    result = linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=(0, None), method="highs-ipm")
     assert result.status == 0, result.message
     return time.perf_counter() - start
 
