@@ -8,7 +8,8 @@ from solidarity.assistance.exchange.records import counted_once, link_chains
 from tests.assistance.exchange.iati_docs import activity, document, read_text, transaction
 
 DONOR = activity(
-    transaction(
+    '<reporting-org ref="GB-GOV-1" type="10"><narrative>FCDO</narrative></reporting-org>'
+    + transaction(
         "3",
         amount="1000000",
         ref="d1",
@@ -20,7 +21,8 @@ DONOR = activity(
     identifier="GB-GOV-1-COVID",
 )
 AGENCY = activity(
-    transaction(
+    '<reporting-org ref="XM-DAC-928" type="40"><narrative>World Health Organization</narrative></reporting-org>'
+    + transaction(
         "1",
         amount="1000000",
         value_date="2020-05-03",

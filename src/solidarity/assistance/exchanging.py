@@ -1,0 +1,342 @@
+"""IATI, OCHA FTS and HXL files in and out of the ledger, through the ledger's own verbs.
+
+Each file is read into neutral ``ExchangeFlow`` records (``assistance.exchange``), then each record
+becomes a ``FlowCreate`` for ``ledger.record_flow``: organisations are resolved through the partners
+registry (by their IATI or FTS reference, then their name) and registered when unknown, with the
+reference kept as an alias; countries go through ``reference.countries``; USD comes from the
+ledger's rates, except for FTS flows, whose ``amountUSD`` is what FTS counts and is kept as the USD
+amount. A flow's ``ref`` is its exchange key (``<iati-identifier>#<transaction>``, ``fts:<id>``), so
+importing a file twice changes nothing the second time. Transfers that IATI reports at both ends are
+recorded once; pass-through flows get the transfer that funded them as parent.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from solidarity.actor import Actor
+from solidarity.assistance import ledger, reports
+from solidarity.assistance.counting import PAID_STAGES, countable
+from solidarity.assistance.exchange import codelists, fts, hxl
+from solidarity.assistance.exchange.iati_read import IatiStats, read_iati
+from solidarity.assistance.exchange.records import ExchangeFlow, Party, Share, link_chains
+from solidarity.assistance.schemas import FlowCreate, ItemLineIn, RecipientIn, SourceIn
+from solidarity.errors import Conflict, Invalid, SolidarityError
+from solidarity.imports import ImportReport, OnError, Problems
+from solidarity.partners import service as partners
+from solidarity.partners.models import OrganisationType
+from solidarity.partners.schemas import OrganisationCreate
+from solidarity.reference.countries import find_country
+
+FORMATS = ("iati", "fts", "hxl")
+HUNDRED = Decimal(100)
+
+_IATI_ORG_TYPES = {
+    "10": OrganisationType.GOVERNMENT,
+    "11": OrganisationType.GOVERNMENT_AGENCY,
+    "15": OrganisationType.GOVERNMENT_AGENCY,
+    "21": OrganisationType.NGO,
+    "22": OrganisationType.NGO,
+    "23": OrganisationType.NGO,
+    "24": OrganisationType.NGO,
+    "30": OrganisationType.NGO,
+    "40": OrganisationType.MULTILATERAL,
+    "60": OrganisationType.NGO,
+    "70": OrganisationType.PRIVATE_COMPANY,
+    "71": OrganisationType.PRIVATE_COMPANY,
+    "72": OrganisationType.PRIVATE_COMPANY,
+    "73": OrganisationType.PRIVATE_COMPANY,
+    "80": OrganisationType.ACADEMIC,
+}
+_FTS_ORG_TYPES = {
+    "Government": OrganisationType.GOVERNMENT,
+    "UN Agencies": OrganisationType.UN_AGENCY,
+    "Multilateral Organizations": OrganisationType.MULTILATERAL,
+    "Pooled Funds": OrganisationType.MULTILATERAL,
+    "NGOs": OrganisationType.NGO,
+    "Red Cross/Red Crescent": OrganisationType.NGO,
+    "Private Organizations": OrganisationType.PRIVATE_COMPANY,
+}
+
+
+def detect_format(name: str, head: bytes) -> str:
+    """``iati``, ``fts``, ``hxl`` or ``csv`` (the ledger's own CSV) from the file name and first bytes."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text.startswith(b"<"):
+        return "iati"
+    if text.startswith((b"{", b"[")):
+        return "fts"
+    rows = list(csv.reader(io.StringIO(head.decode("utf-8", errors="replace"))))
+    if hxl.find_hashtag_row(rows[:-1] or rows) is not None:
+        return "hxl"
+    return "csv"
+
+
+@dataclass
+class _Batch:
+    flows: list[ExchangeFlow]
+    read: int
+    rejected: int
+    flagged: set[str]
+
+
+def read_file(path: Path, fmt: str, problems: Problems) -> _Batch:
+    """The flows of one exchange file, with what the reader counted."""
+    if fmt == "iati":
+        stats = IatiStats()
+        with path.open("rb") as stream:
+            flows = list(read_iati(stream, problems, stats=stats))
+        return _Batch(flows, stats.activities, stats.rejected, stats.flagged_keys)
+    if fmt == "fts":
+        pages = fts.read_fts_files([path], problems)
+        return _Batch(pages.flows, len(pages.flows) + problems.error_count, problems.error_count, set())
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        flows = list(hxl.read_flows(stream, problems))
+    return _Batch(flows, len(flows) + problems.error_count, problems.error_count, set())
+
+
+def import_exchange(
+    session: Session, actor: Actor, path: Path, fmt: str, *, on_error: OnError = OnError.ERROR_FIRST, name: str = ""
+) -> ImportReport:
+    """Import an IATI, FTS or HXL file into the ledger; returns the report (``read`` counts activities
+    for IATI, flows otherwise).
+
+    Raises ``Invalid`` for a file that cannot be read, or (in the error modes) listing every bad
+    record; then nothing is written (the caller's transaction rolls back).
+    """
+    if fmt not in FORMATS:
+        raise Invalid(f"Format {fmt!r}: use one of {', '.join(FORMATS)}", details=[{"field": "format", "value": fmt}])
+    filename = name or path.name
+    problems = Problems(filename, on_error)
+    batch = read_file(path, fmt, problems)
+    report = ImportReport(file=filename, rows_read=batch.read, rejected=batch.rejected)
+    links = link_chains(batch.flows)
+    ids: dict[str, int] = {}
+    pending = [f for f in batch.flows if f.key not in links.mirrors]
+    report.unchanged += len(batch.flows) - len(pending)
+    while pending:
+        # Parents first: a flow waits until the flow it passes on has an id (or is known to be absent).
+        keys = {f.key for f in pending}
+        ready = [f for f in pending if _parent_key(f, links.parents) not in keys]
+        if not ready:
+            ready = pending
+        for flow in ready:
+            _import_one(session, actor, flow, fmt, filename, links.parents, ids, problems, report)
+        pending = [f for f in pending if f not in ready]
+    report.flagged = len(batch.flagged)
+    problems.raise_if_failed()
+    report.problems = problems.listed()
+    return report
+
+
+def _parent_key(flow: ExchangeFlow, parents: dict[str, str]) -> str | None:
+    if flow.key in parents:
+        return parents[flow.key]
+    if flow.parent_flow_id:
+        return f"fts:{flow.parent_flow_id}" if flow.source == "fts" else flow.parent_flow_id
+    return None
+
+
+def _import_one(
+    session: Session,
+    actor: Actor,
+    flow: ExchangeFlow,
+    fmt: str,
+    filename: str,
+    parents: dict[str, str],
+    ids: dict[str, int],
+    problems: Problems,
+    report: ImportReport,
+) -> None:
+    try:
+        parent_key = _parent_key(flow, parents)
+        data = to_flow_create(session, actor, flow, fmt, filename, parent_id=ids.get(parent_key or ""))
+        ids[flow.key] = ledger.record_flow(session, actor, data).flow_id
+        report.accepted += 1
+    except Conflict as exc:
+        existing = exc.details.get("existing_id") if isinstance(exc.details, dict) else None
+        if isinstance(existing, int):
+            ids[flow.key] = existing
+            report.unchanged += 1
+            return
+        report.rejected += 1
+        problems.add(line=flow.line, field=flow.path, value=flow.key, reason=exc.message)
+    except SolidarityError as exc:
+        report.rejected += 1
+        detail = exc.details[0] if isinstance(exc.details, list) and exc.details else {}
+        field = f"{flow.path or flow.key}: {detail.get('field')}" if detail.get("field") else flow.path
+        problems.add(line=flow.line, field=field, value=detail.get("value"), reason=exc.message)
+
+
+def _organisation(session: Session, actor: Actor, party: Party | None) -> str | None:
+    """The registry id of an organisation named by a file: by reference, then name; registered if new."""
+    if party is None or not (party.name or party.ref):
+        return None
+    for text in (party.ref, party.name):
+        if text:
+            try:
+                return str(partners.resolve_organisation(session, text).id)
+            except SolidarityError:
+                continue
+    name = party.name or party.ref or ""
+    kind = _IATI_ORG_TYPES.get(party.type or "") or _FTS_ORG_TYPES.get(party.type or "") or OrganisationType.NGO
+    aliases = [party.ref] if party.ref and party.ref != name and not party.ref.isdigit() else []
+    created = partners.create_organisation(
+        session, actor, OrganisationCreate(name=name, type=kind, aliases=aliases, acronym=None)
+    )
+    return str(created.id)
+
+
+def _recipients(flow: ExchangeFlow) -> list[RecipientIn]:
+    places: list[tuple[str | None, str | None, Decimal | None]] = []
+    for share in flow.countries:
+        country = find_country(share.code)
+        if country is None:
+            raise Invalid(
+                f"Unknown recipient country {share.code!r}",
+                details=[{"field": "recipient-country", "value": share.code, "reason": "unknown country"}],
+            )
+        places.append((country.alpha2, None, share.percentage))
+    places.extend((None, share.code, share.percentage) for share in flow.regions)
+    if not places:
+        return []
+    if any(p is None for _, _, p in places):
+        even = (HUNDRED / len(places)).quantize(Decimal("0.01"))
+        shares = [even] * (len(places) - 1) + [HUNDRED - even * (len(places) - 1)]
+    else:
+        shares = [p or Decimal(0) for _, _, p in places]
+    return [RecipientIn(country=c, region=r, percentage=s) for (c, r, _), s in zip(places, shares, strict=True)]
+
+
+def _first(shares: Sequence[Share], vocabularies: Iterable[str]) -> Share | None:
+    wanted = set(vocabularies)
+    return next((s for s in shares if (s.vocabulary or "1") in wanted), None)
+
+
+def _flow_date(flow: ExchangeFlow) -> dt.date:
+    day = flow.value_date or flow.transaction_date
+    if day is None:
+        raise Invalid("A flow needs a date", details=[{"field": "date", "value": None, "reason": "no date"}])
+    # FTS counts a flow in its usage year, not on its date.
+    if len(flow.usage_years) == 1 and day.year != flow.usage_years[0]:
+        return dt.date(flow.usage_years[0], 1, 1)
+    return day
+
+
+def to_flow_create(
+    session: Session, actor: Actor, flow: ExchangeFlow, fmt: str, filename: str, *, parent_id: int | None
+) -> FlowCreate:
+    """The ledger's shape of one exchanged flow (organisations resolved or registered on the way)."""
+    provider = _organisation(session, actor, flow.provider or flow.reporting_org)
+    if provider is None:
+        raise Invalid("A flow needs a provider", details=[{"field": "provider", "value": None, "reason": "missing"}])
+    receiver = _organisation(session, actor, flow.receiver)
+    receiver_type = (flow.receiver.type if flow.receiver else None) or ""
+    provider_type = (flow.provider.type if flow.provider else None) or ""
+    channel = "bilateral"
+    if _IATI_ORG_TYPES.get(receiver_type) is OrganisationType.MULTILATERAL or receiver_type in (
+        "UN Agencies",
+        "Multilateral Organizations",
+        "Pooled Funds",
+    ):
+        channel = "multilateral"
+    elif _IATI_ORG_TYPES.get(provider_type) is OrganisationType.PRIVATE_COMPANY:
+        channel = "private"
+    dac = _first(flow.sectors, ["1"])
+    cluster = _first(flow.sectors, ["10", "fts-global-cluster"])
+    amount, currency = flow.amount, flow.currency
+    if fmt == "fts" and flow.amount_usd is not None:
+        amount, currency = flow.amount_usd, "USD"
+    where = flow.path or (f"line {flow.line}" if flow.line else flow.key)
+    original = f"; original {flow.amount} {flow.currency}" if fmt == "fts" and flow.currency != "USD" else ""
+    description = flow.description or flow.title or f"{flow.stage} {flow.key}"
+    return FlowCreate(
+        ref=flow.key[:120],
+        provider=provider,
+        receiver=receiver,
+        recipients=_recipients(flow),
+        channel=channel,
+        modality="in-kind" if flow.items else "financial",
+        terms="loan" if (flow.finance_type or "").startswith("4") else "grant",
+        stage=flow.stage,
+        boundary=flow.on_boundary,
+        is_new_money=flow.is_new_money if flow.is_new_money is not None else True,
+        is_internal=flow.boundary == "internal",
+        flow_date=_flow_date(flow),
+        amount=amount,
+        currency=currency if amount is not None else None,
+        items=[
+            ItemLineIn(
+                item=i.item,
+                quantity=i.quantity,
+                unit=i.unit,
+                valuation="declared" if i.unit_value is not None else "none",
+                unit_value=i.unit_value,
+                value_currency=i.value_currency,
+            )
+            for i in flow.items
+        ],
+        sources=[SourceIn(citation=f"{fmt.upper()} file {filename}, {where}{original}"[:1000])],
+        parent_flow_id=parent_id,
+        emergency_code=flow.emergency_codes[0][:40] if flow.emergency_codes else None,
+        sector_dac=dac.code if dac and len(dac.code) == 5 else None,
+        cluster=(codelists.GLOBAL_CLUSTERS.get(cluster.code, cluster.code)[:40] if cluster else None),
+        description=(description if len(description) >= 3 else f"{description} ({flow.key})")[:4000],
+        iati_identifier=flow.iati_identifier,
+        transaction_type=flow.transaction_type,
+        aid_type=flow.aid_type,
+        finance_type=flow.finance_type,
+        flow_type=flow.flow_type,
+        humanitarian_scope=flow.appeal_codes[0] if flow.appeal_codes else None,
+    )
+
+
+@dataclass(frozen=True)
+class ExchangeTotals:
+    """The totals FTS publishes, from the ledger: incoming funding (commitments and payments on a
+    single boundary, children of counted parents and internal flows left out), and per stage."""
+
+    incoming_usd: Decimal
+    incoming_flows: int
+    internal_flows: int
+    pledged_usd: Decimal
+    committed_usd: Decimal
+    paid_usd: Decimal
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in self.__dict__.items()}
+
+
+def totals(
+    session: Session, *, recipient: str | None = None, provider: str | None = None, year: int | None = None
+) -> ExchangeTotals:
+    """Totals of the current flows for a recipient country, a provider and a year (all optional)."""
+    start = dt.date(year, 1, 1) if year else None
+    end = dt.date(year, 12, 31) if year else None
+    filters = ledger.make_filters(session, start=start, end=end, provider=provider, recipient=recipient)
+    records = reports.records(session, filters)
+    internal = sum(1 for r in records if r.is_internal)
+    single = [r for r in countable(records) if r.boundary == "single"]
+
+    def usd(stages: Iterable[str]) -> Decimal:
+        wanted = set(stages)
+        return sum((r.amount_usd or Decimal(0) for r in single if r.stage in wanted), Decimal(0))
+
+    funded = [r for r in single if r.stage != "pledge"]
+    return ExchangeTotals(
+        incoming_usd=sum((r.amount_usd or Decimal(0) for r in funded), Decimal(0)),
+        incoming_flows=len(funded),
+        internal_flows=internal,
+        pledged_usd=usd(["pledge"]),
+        committed_usd=usd(["commitment"]),
+        paid_usd=usd(PAID_STAGES),
+    )
