@@ -309,9 +309,31 @@ def _matches(session: Session, query: ParsedQuery) -> tuple[Any, ColumnElement[f
         )
         .bindparams(match=fts5_query(query))
         .columns(id=Integer, rank=Float)
-        .subquery("hits")
+        .cte("hits")
+        .prefix_with("MATERIALIZED")  # match once; otherwise SQLite may rerun the MATCH per document row
     )
     return Document.__table__.join(hits, hits.c.id == Document.id), -hits.c.rank, []
+
+
+def _search_fts5_only(session: Session, parsed: ParsedQuery, *, limit: int, offset: int) -> Page[Hit]:
+    """Without filters SQLite ranks and pages inside FTS5 alone, then loads the page's documents by id:
+    several times faster than joining every match to the documents table."""
+    match = {"match": fts5_query(parsed)}
+    count = session.scalar(text("SELECT count(*) FROM knowledge_fts WHERE knowledge_fts MATCH :match"), match) or 0
+    ranked = session.execute(
+        text(
+            "SELECT rowid, bm25(knowledge_fts, 10.0, 4.0, 1.0, 4.0) AS rank FROM knowledge_fts "
+            "WHERE knowledge_fts MATCH :match ORDER BY rank, rowid LIMIT :limit OFFSET :offset"
+        ),
+        match | {"limit": limit, "offset": offset},
+    ).all()
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r[0] for r in ranked])))}
+    hits = [
+        Hit(documents[rowid], round(-float(rank), 6), snippet(documents[rowid], parsed))
+        for rowid, rank in ranked
+        if rowid in documents
+    ]
+    return Page(hits, count)
 
 
 def snippet(doc: Document, query: ParsedQuery) -> str:
@@ -333,18 +355,25 @@ def search(
     search-syntax characters in ``q`` are ignored, never interpreted.
     """
     parsed = parse_query(q)
+    if session.get_bind().dialect.name == "sqlite" and filters == DocumentFilters():
+        return _search_fts5_only(session, parsed, limit=limit, offset=offset)
     source, score, matched = _matches(session, parsed)
     conditions = [*matched, *_conditions(filters)]
-    count = session.scalar(select(func.count()).select_from(source).where(*conditions)) or 0
-    query = (
-        select(Document, score.label("score"))
+    # Rank ids only (the sort then carries no document text) and count in the same pass.
+    ranked = session.execute(
+        select(Document.id, score.label("score"), func.count().over().label("total"))
         .select_from(source)
         .where(*conditions)
         .order_by(score.desc(), Document.id)
         .limit(limit)
         .offset(offset)
-    )
-    hits = [Hit(doc, round(float(value), 6), snippet(doc, parsed)) for doc, value in session.execute(query)]
+    ).all()
+    if ranked:
+        count = int(ranked[0].total)
+    else:
+        count = session.scalar(select(func.count()).select_from(source).where(*conditions)) or 0 if offset else 0
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r.id for r in ranked])))}
+    hits = [Hit(documents[r.id], round(float(r.score), 6), snippet(documents[r.id], parsed)) for r in ranked]
     return Page(hits, count)
 
 
