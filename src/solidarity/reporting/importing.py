@@ -4,8 +4,11 @@ Figures stream in, are resolved to areas once per distinct area reference, check
 rows before them (duplicates, falling cumulatives, negative or blank new counts, future dates,
 weekly data labelled daily), compared with the current figures, and only what changed is written,
 in one new ``ReportVersion``. Memory stays flat: figures are held per area (files come sorted by
-area, then date) and written in batches through the driver; duplicates are remembered in one
-bit per day and series.
+area, then date) as tuples and written in batches through the driver (``executemany`` on SQLite,
+``COPY`` on PostgreSQL); duplicates are remembered in one bit per day and series. Only the new
+``Figure`` rows cross from Python to the database: the current figures follow from them in one
+set-based ``INSERT ... SELECT ... ON CONFLICT`` and the daily totals in one ``INSERT ... SELECT
+... GROUP BY`` per series kind.
 
 Counting: ``rows_read`` counts records (lines) read; ``accepted``, ``flagged``, ``rejected`` and
 ``unchanged`` count figures, one per area, date and measure. ``flagged`` figures are accepted
@@ -17,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import json
+import operator
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, literal, select, union_all
+from sqlalchemy import delete, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
@@ -71,16 +75,12 @@ class Batch:
     note: str | None = None
 
 
-@dataclass
-class _Figure:
-    line: int | None
-    area_id: int
-    date: dt.date
-    frequency: str
-    measure: str
-    new: int | None
-    cumulative: int | None
-    flags: list[str] = field(default_factory=list)
+_Item = tuple[int | None, Any, dt.date, str, str, int | None, int | None]
+"""A figure waiting to be checked: a ``RawFigure`` (line, area, date, frequency, measure, new, cumulative)."""
+_Checked = tuple[int | None, dt.date, int | None, int | None, list[str] | None]
+"""A checked figure of one series: (line, date, new, cumulative, flags)."""
+
+_BY_DATE = operator.itemgetter(2)
 
 
 @dataclass(frozen=True)
@@ -98,54 +98,45 @@ class _Touched:
     last: dt.date
 
 
+_FIGURE_COLUMNS = "version_id, area_id, date, frequency, measure, new_value, cumulative_value, flags"
+_CURRENT_COLUMNS = "area_id, frequency, measure, date, version_id, new_value, cumulative_value, flags"
+_INSERT_CURRENT = f"""
+INSERT INTO reporting_current_figures ({_CURRENT_COLUMNS})
+SELECT {_CURRENT_COLUMNS} FROM reporting_figures WHERE id > :floor AND version_id = :version
+"""  # noqa: S608 - constant text, values bound
+_UPSERT_CURRENT = f"""{_INSERT_CURRENT}ON CONFLICT (area_id, frequency, measure, date) DO UPDATE SET
+    version_id = excluded.version_id, new_value = excluded.new_value,
+    cumulative_value = excluded.cumulative_value, flags = excluded.flags
+"""
+"""Current figures follow the version's new figures in one set-based statement (both engines have ON CONFLICT)."""
+
+
 class _Writer:
-    """Batched writes of figures and current figures through the driver, in the session's transaction."""
+    """Batched writes of figures through the driver, in the session's transaction.
+
+    Only ``Figure`` rows cross from Python to the database; ``sync`` then brings the current
+    figures up to date from this version's new figures with one ``INSERT ... SELECT ... ON
+    CONFLICT`` (the ids above ``floor`` are this import's: ids only grow).
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.is_sqlite = session.get_bind().dialect.name == "sqlite"
         self.figures: list[tuple[Any, ...]] = []
-        self.current_new: list[tuple[Any, ...]] = []
-        self.current_changed: list[tuple[Any, ...]] = []
+        self.iso_dates: dict[dt.date, str] = {}
+        """Dates as SQLite stores them, each formatted once (one entry per distinct date)."""
         self.touched: dict[tuple[str, str], _Touched] = {}
+        self.floor: int | None = None
+        """Figures with a greater id than this and this version's id are not yet in the current figures."""
+        self.pending: set[tuple[int, str, str]] = set()
+        """Series with figures written (or waiting to be) but not yet in the current figures."""
+        self.replaces = False
+        """Whether a pending figure replaces a current one (else a plain insert will do, as in a first import)."""
 
-    def _date(self, date: dt.date) -> Any:
-        return date.isoformat() if self.is_sqlite else date
-
-    def add(self, version_id: int, figure: _Figure, *, exists: bool) -> None:
-        flags = json.dumps(figure.flags) if figure.flags else None
-        date = self._date(figure.date)
-        self.figures.append(
-            (version_id, figure.area_id, date, figure.frequency, figure.measure, figure.new, figure.cumulative, flags)
-        )
-        if exists:
-            self.current_changed.append(
-                (
-                    version_id,
-                    figure.new,
-                    figure.cumulative,
-                    flags,
-                    figure.area_id,
-                    figure.frequency,
-                    figure.measure,
-                    date,
-                )
-            )
-        else:
-            self.current_new.append(
-                (
-                    figure.area_id,
-                    figure.frequency,
-                    figure.measure,
-                    date,
-                    version_id,
-                    figure.new,
-                    figure.cumulative,
-                    flags,
-                )
-            )
-        if len(self.figures) >= BATCH_ROWS:
-            self.flush()
+    def start(self) -> None:
+        """Note the greatest figure id before this import writes any."""
+        if self.floor is None:
+            self.floor = self.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM reporting_figures")) or 0
 
     def touch(self, frequency: str, measure: str, first: dt.date, last: dt.date) -> None:
         span = self.touched.get((frequency, measure))
@@ -156,43 +147,32 @@ class _Writer:
             span.last = max(span.last, last)
 
     def flush(self) -> None:
-        if self.figures:
-            self._insert(
-                "reporting_figures",
-                ("version_id", "area_id", "date", "frequency", "measure", "new_value", "cumulative_value", "flags"),
-                self.figures,
-            )
-            self.figures = []
-        if self.current_new:
-            self._insert(
-                "reporting_current_figures",
-                ("area_id", "frequency", "measure", "date", "version_id", "new_value", "cumulative_value", "flags"),
-                self.current_new,
-            )
-            self.current_new = []
-        if self.current_changed:
-            mark = "?" if self.is_sqlite else "%s"
-            sql = (
-                f"UPDATE reporting_current_figures SET version_id = {mark}, new_value = {mark}, "  # noqa: S608
-                f"cumulative_value = {mark}, flags = {mark} WHERE area_id = {mark} AND frequency = {mark} "
-                f"AND measure = {mark} AND date = {mark}"
-            )
-            self.session.connection().exec_driver_sql(sql, self.current_changed)
-            self.current_changed = []
-
-    def _insert(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-        names = ", ".join(columns)
+        if not self.figures:
+            return
+        rows, self.figures = self.figures, []
         connection = self.session.connection()
         if self.is_sqlite:
-            marks = ", ".join("?" for _ in columns)
-            connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)  # noqa: S608
+            sql = f"INSERT INTO reporting_figures ({_FIGURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+            connection.exec_driver_sql(sql, rows)
             return
         # PostgreSQL: COPY is several times faster than batched INSERTs, in the same transaction.
         raw = connection.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY reporting_figures ({_FIGURE_COLUMNS}) FROM STDIN") as copy:
+            write_row = copy.write_row
             for row in rows:
-                copy.write_row(row)
+                write_row(row)
+
+    def sync(self, version_id: int | None) -> None:
+        """Write what waits and bring the current figures up to date with it."""
+        self.flush()
+        if version_id is None or not self.pending:
+            return
+        sql = _UPSERT_CURRENT if self.replaces else _INSERT_CURRENT
+        self.session.execute(text(sql), {"floor": self.floor, "version": version_id})
+        self.floor = self.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM reporting_figures")) or 0
+        self.pending.clear()
+        self.replaces = False
 
 
 class _Seen:
@@ -203,29 +183,26 @@ class _Seen:
     """
 
     def __init__(self) -> None:
-        self._days: dict[tuple[int, str, str], tuple[dt.date, bytearray]] = {}
+        self._days: dict[tuple[int, str, str], tuple[int, bytearray]] = {}
         self._early: set[tuple[int, str, str, dt.date]] = set()
 
-    def add(self, figure: _Figure) -> bool:
-        """Remember the figure's key; ``False`` if it was seen before."""
-        key = (figure.area_id, figure.frequency, figure.measure)
+    def bits(self, key: tuple[int, str, str], first: dt.date, last: dt.date) -> tuple[int, bytearray]:
+        """The series' first ordinal and its bits, long enough for ``last``."""
         entry = self._days.get(key)
         if entry is None:
-            entry = self._days[key] = (figure.date - dt.timedelta(days=3650), bytearray())
+            entry = self._days[key] = (first.toordinal() - 3650, bytearray())
         base, bits = entry
-        offset = (figure.date - base).days
-        if offset < 0:
-            early = (*key, figure.date)
-            if early in self._early:
-                return False
-            self._early.add(early)
-            return True
-        byte, bit = divmod(offset, 8)
-        if byte >= len(bits):
-            bits.extend(bytes(byte - len(bits) + 64))
-        if bits[byte] & (1 << bit):
+        needed = ((last.toordinal() - base) >> 3) + 1
+        if needed > len(bits):
+            bits.extend(bytes(needed - len(bits) + 64))
+        return entry
+
+    def add_early(self, key: tuple[int, str, str], date: dt.date) -> bool:
+        """Remember a date before the series' bits start; ``False`` if it was seen before."""
+        early = (*key, date)
+        if early in self._early:
             return False
-        bits[byte] |= 1 << bit
+        self._early.add(early)
         return True
 
 
@@ -255,7 +232,7 @@ class Pipeline:
         self.report = ImportReport(file=batch.file_name or batch.source_name)
         self.version: ReportVersion | None = None
         self._seen = _Seen()
-        self._buffers: dict[int, list[_Figure]] = {}
+        self._buffers: dict[int, dict[tuple[str, str], list[_Item]]] = {}
         self._buffered = 0
         self._last: dict[tuple[int, str, str], _Previous] = {}
         self._resolved: dict[AreaRef, AreaSpec | None] = {}
@@ -266,6 +243,8 @@ class Pipeline:
         self._own_rows: set[int] = set()
         self._subdivision_sums: dict[tuple[int, str, str], dict[dt.date, int]] = {}
         self._parents: dict[int, int | None] = {}
+        self._new_areas: set[int] = set()
+        """Areas this import created: they have no figures but this import's, so nothing to look up."""
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -275,39 +254,58 @@ class Pipeline:
         Raises ``Invalid`` in the error modes when any figure is bad (the caller's transaction then
         rolls back whatever was written, so nothing of the import remains).
         """
+        self._read(figures)
+        return self._finish()
+
+    def _read(self, figures: Iterable[RawFigure]) -> None:
+        report = self.report
+        progress = self.progress
+        buffers = self._buffers
         last_line: int | None = None
+        rows_read = report.rows_read
         previous_area: int | None = None
         last_ref: AreaRef | None = None
         last_id: int | None = None
+        series: dict[tuple[str, str], list[_Item]] = {}
         for raw in figures:
-            if raw.line != last_line or last_line is None:
-                self.report.rows_read += 1
-                last_line = raw.line
-                if self.progress is not None and self.report.rows_read % 20_000 == 0:
-                    self.progress(self.report.rows_read)
-            if raw.area == last_ref and last_id is not None:
+            line = raw[0]
+            if line != last_line or last_line is None:
+                rows_read += 1
+                last_line = line
+                if progress is not None and rows_read % 20_000 == 0:
+                    report.rows_read = rows_read
+                    progress(rows_read)
+            ref = raw[1]
+            if last_id is not None and (ref is last_ref or ref == last_ref):
                 area_id: int | None = last_id
             else:
                 area_id = self._area_id(raw)
-                last_ref, last_id = raw.area, area_id
+                last_ref, last_id = ref, area_id
             if area_id is None:
-                self.report.rejected += 1
+                report.rejected += 1
                 continue
-            figure = _Figure(raw.line, area_id, raw.date, str(raw.frequency), str(raw.measure), raw.new, raw.cumulative)
-            if area_id != previous_area and previous_area is not None:
-                run = self._buffers.get(previous_area)
-                if run is not None and len(run) >= AREA_RUN_FLUSH:
-                    self._process(previous_area, self._buffers.pop(previous_area))
-            previous_area = area_id
-            self._buffers.setdefault(area_id, []).append(figure)
+            if area_id != previous_area:
+                if previous_area is not None and self._count(previous_area) >= AREA_RUN_FLUSH:
+                    self._process(previous_area, buffers.pop(previous_area))
+                previous_area = area_id
+                series = buffers.setdefault(area_id, {})
+            key = (raw[3], raw[4])
+            waiting = series.get(key)
+            if waiting is None:
+                waiting = series[key] = []
+            waiting.append(raw)
             self._buffered += 1
             if self._buffered >= MAX_BUFFERED:
                 self._process_all()
+                previous_area = None
+        report.rows_read = rows_read
         self._process_all()
         self._add_subdivision_sums()
-        if self.progress is not None:
-            self.progress(self.report.rows_read)
-        return self._finish()
+        if progress is not None:
+            progress(report.rows_read)
+
+    def _count(self, area_id: int) -> int:
+        return sum(len(waiting) for waiting in self._buffers.get(area_id, {}).values())
 
     def _area_id(self, raw: RawFigure) -> int | None:
         ref = raw.area
@@ -326,7 +324,10 @@ class Pipeline:
                     "known non-country area",
                 )
             return None
+        created = len(self.areas.created)
         area_id = self.areas.id_for(spec)
+        if len(self.areas.created) > created:
+            self._new_areas.add(area_id)
         if self.allowed_area is not None and not self.allowed_area(spec, area_id):
             if raw.line not in self._refused_lines:
                 self._refused_lines.add(raw.line)
@@ -350,107 +351,120 @@ class Pipeline:
             self._process(area_id, self._buffers.pop(area_id))
         self._buffered = 0
 
-    def _process(self, area_id: int, figures: list[_Figure]) -> None:
-        self._buffered -= len(figures)
-        figures.sort(key=lambda f: (f.frequency, f.measure, f.date))
-        checked: list[_Figure] = []
-        start = 0
-        while start < len(figures):
-            end = start
-            key = (figures[start].frequency, figures[start].measure)
-            while end < len(figures) and (figures[end].frequency, figures[end].measure) == key:
-                end += 1
-            checked.extend(self._check_series(area_id, figures[start:end]))
-            start = end
+    def _process(self, area_id: int, series: dict[tuple[str, str], list[_Item]]) -> None:
+        checked: list[tuple[str, str, list[_Checked]]] = []
+        for (frequency, measure), figures in sorted(series.items()):
+            self._buffered -= len(figures)
+            figures.sort(key=_BY_DATE)  # linear when they came in date order
+            kept = self._check_series(area_id, frequency, measure, figures)
+            if kept:
+                checked.append((frequency, measure, kept))
         if checked:
             self._compare_and_write(area_id, checked)
 
-    def _check_series(self, area_id: int, series: list[_Figure]) -> list[_Figure]:
-        frequency, measure = series[0].frequency, series[0].measure
+    def _check_series(
+        self, area_id: int, frequency: str, measure: str, series: list[_Item], base_flags: tuple[str, ...] = ()
+    ) -> list[_Checked]:
+        """Check one series of one area, sorted by date; return its figures with derived values and flags.
+
+        Rejects (and reports) figures dated in the future, negative cumulatives and duplicates;
+        derives blank new counts from the cumulatives and flags what looks wrong, never rejecting it.
+        """
         field_new, field_cumulative = f"new {measure}", f"cumulative {measure}"
         step = dt.timedelta(days=7 if frequency == Frequency.WEEKLY else 1)
         is_file = self.batch.source_format != SourceFormat.JSON
         if frequency == Frequency.DAILY and is_file and _looks_weekly(series):
             self._error(
-                series[0].line,
+                series[0][0],
                 "Date_reported" if self.batch.source_format == SourceFormat.WHO else "date",
-                series[1].date.isoformat(),
-                f"dates are 7 days apart ({series[0].date.isoformat()}, {series[1].date.isoformat()}, ...): "
+                series[1][2].isoformat(),
+                f"dates are 7 days apart ({series[0][2].isoformat()}, {series[1][2].isoformat()}, ...): "
                 "this is weekly data; import it with --frequency weekly",
             )
             self.report.rejected += len(series)
             return []
         series_key = (area_id, frequency, measure)
-        previous = self._previous(series_key, series[0].date)
-        kept: list[_Figure] = []
-        for figure in series:
-            if figure.new is None and figure.cumulative is None:
-                continue
-            reason, field = None, None
-            if figure.date > self.today:
-                reason, field = f"date {figure.date.isoformat()} is in the future", "date"
-            elif figure.cumulative is not None and figure.cumulative < 0:
-                reason, field = "a cumulative count cannot be negative", field_cumulative
-            elif not self._seen.add(figure):
-                reason, field = "appears twice in this file for the same area, date and measure", "date"
-            if reason is not None:
-                value = figure.date.isoformat() if field == "date" else figure.cumulative
-                self.report.rejected += 1
-                self._error(figure.line, field, value, reason)
-                continue
-            self._check_figure(figure, previous, step, field_new, field_cumulative)
-            if figure.cumulative is not None:
-                previous = _Previous(figure.date, figure.date, figure.cumulative)
-            elif previous is not None:
-                previous = _Previous(figure.date, previous.cumulative_date, previous.cumulative)
-            else:
-                previous = _Previous(figure.date, None, None)
-            kept.append(figure)
+        previous = self._previous(series_key, series[0][2])
+        prev_date: dt.date | None = None
+        prev_cumulative_date: dt.date | None = None
+        prev_cumulative: int | None = None
         if previous is not None:
-            self._last[series_key] = previous
+            prev_date, prev_cumulative_date, prev_cumulative = (
+                previous.date,
+                previous.cumulative_date,
+                previous.cumulative,
+            )
+        base, bits = self._seen.bits(series_key, series[0][2], series[-1][2])
+        today = self.today
+        warning = self.problems.warning
+        kept: list[_Checked] = []
+        append = kept.append
+        for line, _area, date, _frequency, _measure, new, cumulative in series:
+            if new is None and cumulative is None:
+                continue
+            reason = field = None
+            if date > today:
+                reason, field = f"date {date.isoformat()} is in the future", "date"
+            elif cumulative is not None and cumulative < 0:
+                reason, field = "a cumulative count cannot be negative", field_cumulative
+            else:
+                offset = date.toordinal() - base
+                if offset >= 0:
+                    byte, bit = offset >> 3, 1 << (offset & 7)
+                    if bits[byte] & bit:
+                        reason, field = "appears twice in this file for the same area, date and measure", "date"
+                    else:
+                        bits[byte] |= bit
+                elif not self._seen.add_early(series_key, date):
+                    reason, field = "appears twice in this file for the same area, date and measure", "date"
+            if reason is not None:
+                self.report.rejected += 1
+                self._error(line, field, date.isoformat() if field == "date" else cumulative, reason)
+                continue
+            flags = list(base_flags) if base_flags else None
+            # Derive a blank new count from the cumulatives, and flag what looks wrong.
+            if new is None and cumulative is not None:
+                if prev_date is None:
+                    new = cumulative
+                    flags = [*(flags or ()), DERIVED_NEW]
+                elif prev_cumulative is not None and prev_cumulative_date == date - step:
+                    new = cumulative - prev_cumulative
+                    flags = [*(flags or ()), DERIVED_NEW]
+            if prev_cumulative is not None and cumulative is not None and cumulative < prev_cumulative:
+                flags = [*(flags or ()), CUMULATIVE_DECREASE]
+                warning(
+                    line=line,
+                    field=field_cumulative,
+                    value=cumulative,
+                    reason=f"cumulative falls from {prev_cumulative} on {prev_cumulative_date}; accepted and flagged",
+                )
+            if new is not None and new < 0:
+                flags = [*(flags or ()), NEGATIVE_NEW]
+                warning(
+                    line=line,
+                    field=field_new,
+                    value=new,
+                    reason="negative new count (a correction); accepted and flagged",
+                )
+            prev_date = date
+            if cumulative is not None:
+                prev_cumulative_date, prev_cumulative = date, cumulative
+            append((line, date, new, cumulative, flags))
+        if prev_date is not None:
+            self._last[series_key] = _Previous(prev_date, prev_cumulative_date, prev_cumulative)
         return kept
-
-    def _check_figure(
-        self, figure: _Figure, previous: _Previous | None, step: dt.timedelta, field_new: str, field_cumulative: str
-    ) -> None:
-        """Derive a blank new count from the cumulatives and flag what looks wrong; never rejects."""
-        if figure.new is None and figure.cumulative is not None:
-            if previous is None:
-                figure.new = figure.cumulative
-                figure.flags.append(DERIVED_NEW)
-            elif previous.cumulative is not None and previous.cumulative_date == figure.date - step:
-                figure.new = figure.cumulative - previous.cumulative
-                figure.flags.append(DERIVED_NEW)
-        if (
-            previous is not None
-            and previous.cumulative is not None
-            and figure.cumulative is not None
-            and figure.cumulative < previous.cumulative
-        ):
-            figure.flags.append(CUMULATIVE_DECREASE)
-            self.problems.warning(
-                line=figure.line,
-                field=field_cumulative,
-                value=figure.cumulative,
-                reason=f"cumulative falls from {previous.cumulative} on {previous.cumulative_date}; "
-                "accepted and flagged",
-            )
-        if figure.new is not None and figure.new < 0:
-            figure.flags.append(NEGATIVE_NEW)
-            self.problems.warning(
-                line=figure.line,
-                field=field_new,
-                value=figure.new,
-                reason="negative new count (a correction); accepted and flagged",
-            )
 
     def _previous(self, key: tuple[int, str, str], first: dt.date) -> _Previous | None:
         """The series before ``first``: from this import when it came in order, else the current figures."""
         known = self._last.get(key)
         if known is not None and known.date < first:
             return known
-        self.writer.flush()
         area_id, frequency, measure = key
+        if known is None and area_id in self._new_areas:
+            return None
+        if key in self.writer.pending:
+            # Out of order: what this import wrote of the series must be in the current figures.
+            self.writer.sync(self.version.id if self.version is not None else None)
         where = (
             CurrentFigure.area_id == area_id,
             CurrentFigure.frequency == frequency,
@@ -470,46 +484,78 @@ class Pipeline:
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def _compare_and_write(self, area_id: int, figures: list[_Figure]) -> None:
-        first = min(f.date for f in figures)
-        last = max(f.date for f in figures)
-        current = {
-            (row.frequency, row.measure, row.date): (row.new_value, row.cumulative_value)
-            for row in self.session.execute(
-                select(
-                    CurrentFigure.frequency,
-                    CurrentFigure.measure,
-                    CurrentFigure.date,
-                    CurrentFigure.new_value,
-                    CurrentFigure.cumulative_value,
-                ).where(CurrentFigure.area_id == area_id, CurrentFigure.date.between(first, last))
-            )
-        }
-        written: set[tuple[str, str]] = set()
+    def _compare_and_write(self, area_id: int, checked: list[tuple[str, str, list[_Checked]]]) -> None:
+        first = min(kept[0][1] for _, _, kept in checked)
+        last = max(kept[-1][1] for _, _, kept in checked)
+        # Only figures of earlier versions are compared (a key this import already had is a duplicate),
+        # and an area this import created has none.
+        current = (
+            {}
+            if area_id in self._new_areas
+            else {
+                (row.frequency, row.measure, row.date): (row.new_value, row.cumulative_value)
+                for row in self.session.execute(
+                    select(
+                        CurrentFigure.frequency,
+                        CurrentFigure.measure,
+                        CurrentFigure.date,
+                        CurrentFigure.new_value,
+                        CurrentFigure.cumulative_value,
+                    ).where(CurrentFigure.area_id == area_id, CurrentFigure.date.between(first, last))
+                )
+            }
+        )
         is_writing = self._is_writing
-        version_id: int | None = None
-        add = self.writer.add
         report = self.report
-        for figure in figures:
+        writer = self.writer
+        rows = writer.figures
+        is_sqlite = writer.is_sqlite
+        iso = writer.iso_dates
+        warning_flags = WARNING_FLAGS
+        for frequency, measure, kept in checked:
             if self._sum_subdivisions:
-                self._add_to_subdivision_sum(figure)
-            stored = current.get((figure.frequency, figure.measure, figure.date))
-            if stored is not None and stored == (figure.new, figure.cumulative):
-                report.unchanged += 1
-                continue
-            report.accepted += 1
-            if figure.flags and not WARNING_FLAGS.isdisjoint(figure.flags):
-                report.flagged += 1
-            if is_writing:
-                if version_id is None:
-                    version_id = self._version_id()
-                add(version_id, figure, exists=stored is not None)
-                written.add((figure.frequency, figure.measure))
-        for frequency, measure in written:
-            self.writer.touch(frequency, measure, first, last)
+                self._add_to_subdivision_sum(area_id, frequency, measure, kept)
+            version_id: int | None = None
+            accepted = flagged = 0
+            for _line, date, new, cumulative, flags in kept:
+                if current:
+                    stored = current.get((frequency, measure, date))
+                    if stored is not None:
+                        if stored == (new, cumulative):
+                            report.unchanged += 1
+                            continue
+                        writer.replaces = True
+                accepted += 1
+                if flags is not None and not warning_flags.isdisjoint(flags):
+                    flagged += 1
+                if is_writing:
+                    if version_id is None:
+                        version_id = self._version_id()
+                        rows = writer.figures
+                    rows.append(
+                        (
+                            version_id,
+                            area_id,
+                            (iso.get(date) or _iso(iso, date)) if is_sqlite else date,
+                            frequency,
+                            measure,
+                            new,
+                            cumulative,
+                            json.dumps(flags) if flags else None,
+                        )
+                    )
+                    if len(rows) >= BATCH_ROWS:
+                        writer.flush()
+                        rows = writer.figures
+            report.accepted += accepted
+            report.flagged += flagged
+            if version_id is not None:
+                writer.pending.add((area_id, frequency, measure))
+                writer.touch(frequency, measure, first, last)
 
     def _version_id(self) -> int:
         if self.version is None:
+            self.writer.start()
             self.version = ReportVersion(
                 published_at=utcnow(),
                 actor_user_id=self.actor.user_id,
@@ -528,14 +574,14 @@ class Pipeline:
 
     # --- JHU: countries made of their provinces --------------------------------------------------
 
-    def _add_to_subdivision_sum(self, figure: _Figure) -> None:
-        if not self._sum_subdivisions or figure.cumulative is None:
-            return
-        parent_id = self._parent_of(figure.area_id)
+    def _add_to_subdivision_sum(self, area_id: int, frequency: str, measure: str, kept: list[_Checked]) -> None:
+        parent_id = self._parent_of(area_id)
         if parent_id is None:
             return
-        sums = self._subdivision_sums.setdefault((parent_id, figure.frequency, figure.measure), {})
-        sums[figure.date] = sums.get(figure.date, 0) + figure.cumulative
+        sums = self._subdivision_sums.setdefault((parent_id, frequency, measure), {})
+        for _line, date, _new, cumulative, _flags in kept:
+            if cumulative is not None:
+                sums[date] = sums.get(date, 0) + cumulative
 
     def _parent_of(self, area_id: int) -> int | None:
         cache = self._parents
@@ -549,20 +595,19 @@ class Pipeline:
         for (parent_id, frequency, measure), sums in sorted(self._subdivision_sums.items()):
             if parent_id in self._own_rows:
                 continue
-            figures = [
-                _Figure(None, parent_id, date, frequency, measure, None, total, [SUM_OF_SUBDIVISIONS])
-                for date, total in sorted(sums.items())
+            figures: list[_Item] = [
+                (None, None, date, frequency, measure, None, total) for date, total in sorted(sums.items())
             ]
-            checked = self._check_series(parent_id, figures)
+            checked = self._check_series(parent_id, frequency, measure, figures, (SUM_OF_SUBDIVISIONS,))
             if checked:
-                self._compare_and_write(parent_id, checked)
+                self._compare_and_write(parent_id, [(frequency, measure, checked)])
         self._subdivision_sums.clear()
 
     # --- finishing -------------------------------------------------------------------------------
 
     def _finish(self) -> ImportReport:
         self.problems.raise_if_failed()
-        self.writer.flush()
+        self.writer.sync(self.version.id if self.version is not None else None)
         report = self.report
         report.problems = self.problems.listed()
         if self.version is None:
@@ -588,11 +633,16 @@ class Pipeline:
         return report
 
 
-def _looks_weekly(series: list[_Figure]) -> bool:
+def _iso(cache: dict[dt.date, str], date: dt.date) -> str:
+    text = cache[date] = date.isoformat()
+    return text
+
+
+def _looks_weekly(series: list[_Item]) -> bool:
     """Four or more dates, every one a whole number of weeks after the one before."""
     if len(series) < 4:
         return False
-    return all((b.date - a.date).days >= 7 and (b.date - a.date).days % 7 == 0 for a, b in itertools.pairwise(series))
+    return all((b[2] - a[2]).days >= 7 and (b[2] - a[2]).days % 7 == 0 for a, b in itertools.pairwise(series))
 
 
 def _describe_ref(ref: AreaRef) -> str:
@@ -617,34 +667,43 @@ _TOTAL_COLUMNS = ["scope", "frequency", "measure", "date", "new_value", "cumulat
 
 
 def _totals_query(frequency: str, measure: str, span: _Touched) -> Any:
+    """The global and regional totals: one pass over the current figures grouped by date and region,
+    then the world as the sum of those groups (areas without a region included)."""
     c, a = CurrentFigure, ReportingArea
-    condition = and_(
-        a.kind != AreaKind.SUBNATIONAL.value,
-        c.frequency == frequency,
-        c.measure == measure,
-        c.date.between(span.first, span.last),
-    )
-    columns = (
-        c.frequency,
-        c.measure,
-        c.date,
-        func.sum(c.new_value),
-        func.sum(c.cumulative_value),
-        func.count(),
-        func.max(c.version_id),
-    )
-    world = (
-        select(literal("global"), *columns)
+    by_region = (
+        select(
+            a.who_region.label("region"),
+            c.frequency,
+            c.measure,
+            c.date,
+            func.sum(c.new_value).label("new_value"),
+            func.sum(c.cumulative_value).label("cumulative_value"),
+            func.count().label("areas"),
+            func.max(c.version_id).label("version_id"),
+        )
         .select_from(a)
         .join(c, c.area_id == a.id)
-        .where(condition)
-        .group_by(c.frequency, c.measure, c.date)
+        .where(
+            a.kind != AreaKind.SUBNATIONAL.value,
+            c.frequency == frequency,
+            c.measure == measure,
+            c.date.between(span.first, span.last),
+        )
+        .group_by(c.frequency, c.measure, c.date, a.who_region)
+        .cte("by_region")
     )
-    regions = (
-        select(a.who_region, *columns)
-        .select_from(a)
-        .join(c, c.area_id == a.id)
-        .where(condition, a.who_region.is_not(None))
-        .group_by(a.who_region, c.frequency, c.measure, c.date)
-    )
+    r = by_region.c
+    world = select(
+        literal("global"),
+        r.frequency,
+        r.measure,
+        r.date,
+        func.sum(r.new_value),
+        func.sum(r.cumulative_value),
+        func.sum(r.areas),
+        func.max(r.version_id),
+    ).group_by(r.frequency, r.measure, r.date)
+    regions = select(
+        r.region, r.frequency, r.measure, r.date, r.new_value, r.cumulative_value, r.areas, r.version_id
+    ).where(r.region.is_not(None))
     return union_all(world, regions)

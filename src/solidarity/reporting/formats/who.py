@@ -73,11 +73,12 @@ def parse_who(
         yield from _checked_weeks(itertools.chain(lookahead, records), problems)
         return
     daily, cases, deaths = Frequency.DAILY, Measure.CASES, Measure.DEATHS
+    new = tuple.__new__  # builds the named tuple without its Python-level __new__: the hot path of a large file
     for line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths in itertools.chain(
         lookahead, records
     ):
-        yield RawFigure(line, area, date, daily, cases, new_cases, cumulative_cases)
-        yield RawFigure(line, area, date, daily, deaths, new_deaths, cumulative_deaths)
+        yield new(RawFigure, (line, area, date, daily, cases, new_cases, cumulative_cases))
+        yield new(RawFigure, (line, area, date, daily, deaths, new_deaths, cumulative_deaths))
 
 
 def _checked_weeks(rows: Iterator[_Row], problems: Problems) -> Iterator[RawFigure]:
