@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy.orm import Session
 
@@ -28,7 +28,9 @@ from solidarity.assistance import ledger, reports
 from solidarity.assistance.counting import PAID_STAGES, countable
 from solidarity.assistance.exchange import codelists, fts, hxl
 from solidarity.assistance.exchange.iati_read import IatiStats, read_iati
-from solidarity.assistance.exchange.records import ExchangeFlow, Party, Share, link_chains
+from solidarity.assistance.exchange.iati_write import write_iati
+from solidarity.assistance.exchange.records import ExchangeFlow, ItemLine, Party, Share, link_chains
+from solidarity.assistance.models import FlowVersion
 from solidarity.assistance.schemas import FlowCreate, ItemLineIn, RecipientIn, SourceIn
 from solidarity.errors import Conflict, Invalid, SolidarityError
 from solidarity.imports import ImportReport, OnError, Problems
@@ -340,3 +342,99 @@ def totals(
         committed_usd=usd(["commitment"]),
         paid_usd=usd(PAID_STAGES),
     )
+
+
+# --- export ----------------------------------------------------------------------------------------
+
+EXPORT_FORMATS = ("iati", "hxl", "3w")
+_IATI_TYPE_OF = {
+    OrganisationType.GOVERNMENT: "10",
+    OrganisationType.GOVERNMENT_AGENCY: "10",
+    OrganisationType.MULTILATERAL: "40",
+    OrganisationType.UN_AGENCY: "40",
+    OrganisationType.REGIONAL_ORGANISATION: "40",
+    OrganisationType.NGO: "21",
+    OrganisationType.NETWORK: "21",
+    OrganisationType.PRIVATE_COMPANY: "70",
+    OrganisationType.ACADEMIC: "80",
+    OrganisationType.HOSPITAL: "80",
+}
+_CLUSTER_CODES = {name: code for code, name in codelists.GLOBAL_CLUSTERS.items()}
+
+
+def _party(session: Session, org_id: int | None, cache: dict[int, Party]) -> Party | None:
+    if org_id is None:
+        return None
+    if org_id not in cache:
+        org = partners.get_organisation(session, org_id)
+        cache[org_id] = Party(name=org.name, type=_IATI_TYPE_OF.get(org.type))
+    return cache[org_id]
+
+
+def to_exchange_flow(session: Session, v: FlowVersion, cache: dict[int, Party] | None = None) -> ExchangeFlow:
+    """The neutral record of a current ledger flow, for the IATI and HXL writers."""
+    cache = {} if cache is None else cache
+    parent_ref = None
+    if v.parent_flow_id is not None:
+        parent = ledger.current_version(session, v.parent_flow_id)
+        parent_ref = parent.flow.ref or f"ledger:{v.parent_flow_id}"
+    sectors = []
+    if v.sector_dac:
+        sectors.append(Share(v.sector_dac, None, "1"))
+    if v.cluster:
+        code = _CLUSTER_CODES.get(v.cluster)
+        sectors.append(Share(code, None, "10") if code else Share(v.cluster, None, "fts-global-cluster"))
+    return ExchangeFlow(
+        source="ledger",
+        key=v.flow.ref or f"ledger:{v.flow_id}",
+        stage=v.stage.value,
+        boundary="internal" if v.is_internal else "outgoing",
+        on_boundary=v.boundary.value,
+        iati_identifier=v.iati_identifier,
+        transaction_type=v.transaction_type,
+        reporting_org=_party(session, v.reporter_id, cache),
+        provider=_party(session, v.provider_id, cache),
+        receiver=_party(session, v.receiver_id, cache),
+        countries=tuple(Share(r.country_code, r.percentage) for r in v.recipients if r.country_code),
+        regions=tuple(Share(r.region, r.percentage) for r in v.recipients if r.region and not r.country_code),
+        sectors=tuple(sectors),
+        amount=v.amount,
+        currency=v.currency,
+        value_date=v.flow_date,
+        amount_usd=v.amount_usd,
+        usd_rate=v.usd_rate,
+        emergency_codes=(v.emergency_code,) if v.emergency_code else (),
+        appeal_codes=(v.humanitarian_scope,) if v.humanitarian_scope else (),
+        aid_type=v.aid_type,
+        finance_type=v.finance_type,
+        flow_type=v.flow_type,
+        parent_flow_id=parent_ref,
+        is_new_money=v.is_new_money,
+        description=v.description,
+        items=tuple(ItemLine(i.item_code, i.quantity, i.unit_code, i.unit_value, i.value_currency) for i in v.items),
+    )
+
+
+def exchange_flows(session: Session, filters: ledger.Filters) -> list[ExchangeFlow]:
+    """The current flows under ``filters`` as neutral records, oldest first."""
+    versions, _ = ledger.list_flows(session, filters, limit=1_000_000)
+    cache: dict[int, Party] = {}
+    return [to_exchange_flow(session, v, cache) for v in reversed(versions)]
+
+
+def export_exchange(session: Session, filters: ledger.Filters, fmt: str, stream: BinaryIO) -> int:
+    """Write the current flows as IATI 2.03 XML, HXL CSV or the HXL 3W table; returns flows written."""
+    if fmt not in EXPORT_FORMATS:
+        raise Invalid(
+            f"Format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", details=[{"field": "format", "value": fmt}]
+        )
+    flows = exchange_flows(session, filters)
+    if fmt == "iati":
+        write_iati(flows, stream)
+        return len(flows)
+    text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+    try:
+        return (hxl.write_flows if fmt == "hxl" else hxl.write_3w)(flows, text)
+    finally:
+        text.flush()
+        text.detach()

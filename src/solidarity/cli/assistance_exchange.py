@@ -1,4 +1,4 @@
-"""`solidarity assistance import-exchange` and `totals`: IATI, OCHA FTS and HXL files into the ledger.
+"""`solidarity assistance import-exchange`, `export-exchange` and `totals`: IATI, OCHA FTS and HXL in and out.
 
 The commands join the `assistance` group (the ledger's own `import` reads its CSV format).
 """
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from solidarity.assistance import exchanging
+from solidarity.assistance import exchanging, ledger
 from solidarity.cli.assistance import app
 from solidarity.cli.context import JsonOption, err_console, get, print_json, print_table
 from solidarity.imports import ImportReport, OnError
@@ -70,3 +70,24 @@ def totals(
         print_json(result.as_dict())
         return
     print_table("Totals (USD)", list(result.as_dict()), [tuple(result.as_dict().values())])
+
+
+@app.command("export-exchange")
+def export_exchange(
+    ctx: typer.Context,
+    format: str = typer.Option(..., "--format", help="iati, hxl or 3w"),
+    output: Path = typer.Option(..., "-o", "--output", dir_okay=False, help="File to write"),
+    provider: str = typer.Option(None, "--provider", help="Provider organisation (id, name or acronym)"),
+    recipient: str = typer.Option(None, "--recipient", help="Recipient country"),
+    emergency: str = typer.Option(None, "--emergency", help="Emergency code"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Write the current flows as IATI 2.03 XML, HXL-tagged CSV or the HXL 3W table."""
+    context = get(ctx)
+    with context.transaction() as session, output.open("wb") as stream:
+        filters = ledger.make_filters(session, provider=provider, recipient=recipient, emergency=emergency)
+        count = exchanging.export_exchange(session, filters, format, stream)
+    if as_json:
+        print_json({"file": str(output), "format": format, "flows": count})
+        return
+    err_console.print(f"Wrote {count} flows to {output} ({format})", markup=False)

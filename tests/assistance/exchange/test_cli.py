@@ -51,3 +51,20 @@ def test_a_bad_iati_file_imports_nothing(cli: Cli, tmp_path: Path) -> None:
     assert "transaction[2]/value/@value-date" in err
     code, out, _ = cli("assistance", "totals", "--json")
     assert json.loads(out)["incoming_flows"] == 0
+
+
+def test_export_exchange_writes_iati_that_imports_back_unchanged(cli: Cli, tmp_path: Path) -> None:
+    assert cli("assistance", "import-exchange", PAGES[0])[0] == 0
+    out_file = tmp_path / "ledger.xml"
+    code, out, err = cli("assistance", "export-exchange", "--format", "iati", "-o", str(out_file), "--json")
+    assert code == 0, err
+    assert json.loads(out)["flows"] == 7
+    code, out, err = cli("assistance", "import-exchange", str(out_file), "--json")
+    assert code == 0, err
+    assert (json.loads(out)["accepted"], json.loads(out)["unchanged"]) == (0, 7)
+
+
+def test_export_exchange_refuses_an_unknown_format(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("assistance", "export-exchange", "--format", "pdf", "-o", str(tmp_path / "x"))
+    assert code == 2
+    assert "Format 'pdf': use one of iati, hxl, 3w" in err

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+from lxml import etree
 from sqlalchemy.orm import Session, sessionmaker
 
 from solidarity.actor import Actor
 from solidarity.assistance import exchanging, ledger
+from solidarity.assistance.exchange import hxl
 from solidarity.assistance.exchange.fts import read_fts_files
+from solidarity.assistance.exchange.iati_read import read_iati
+from solidarity.assistance.exchange.records import ExchangeFlow
 from solidarity.db import transaction
 from solidarity.imports import OnError, Problems
 from tests.assistance.exchange.conftest import DATA
@@ -66,3 +72,44 @@ def test_an_iati_transfer_reported_at_both_ends_is_recorded_once_with_its_pass_t
         assert count == 2
         child = next(f for f in flows if f.parent_flow_id is not None)
         assert child.amount == Decimal(400_000)
+
+
+def _export(db: sessionmaker[Session], fmt: str) -> bytes:
+    stream = io.BytesIO()
+    with transaction(db) as session:
+        exchanging.export_exchange(session, ledger.make_filters(session), fmt, stream)
+    return stream.getvalue()
+
+
+def _ledger_flows(db: sessionmaker[Session]) -> list[ExchangeFlow]:
+    with transaction(db) as session:
+        return exchanging.exchange_flows(session, ledger.make_filters(session))
+
+
+@pytest.mark.parametrize("fmt", ["iati", "hxl"])
+def test_ledger_export_reads_back_as_the_same_flows_and_reimports_as_unchanged(
+    db: sessionmaker[Session], tmp_path: Path, fmt: str, iati_schema: etree.XMLSchema
+) -> None:
+    _import(db, PAGES[0], "fts")
+    before = _ledger_flows(db)
+    data = _export(db, fmt)
+    problems = Problems(f"export.{fmt}", OnError.ERROR_ALL)
+    if fmt == "iati":
+        assert iati_schema.validate(etree.fromstring(data)), iati_schema.error_log
+        back = list(read_iati(io.BytesIO(data), problems))
+    else:
+        back = list(hxl.read_flows(io.StringIO(data.decode()), problems))
+    assert not problems.has_errors
+    assert [f.without_position() for f in back] == before
+    path = tmp_path / f"export.{fmt}"
+    path.write_bytes(data)
+    report = _import(db, path, fmt)
+    assert (report.accepted, report.unchanged) == (0, len(before))
+    assert _ledger_flows(db) == before
+
+
+def test_the_3w_export_has_one_row_per_country(db: sessionmaker[Session]) -> None:
+    _import(db, PAGES[0], "fts")
+    rows = _export(db, "3w").decode().splitlines()
+    assert rows[1].startswith("#org+impl,#org+funder,#sector")
+    assert len(rows) == 2 + 8  # seven flows, one of them split between Afghanistan and Pakistan
