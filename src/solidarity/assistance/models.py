@@ -121,6 +121,24 @@ class FlowVersion(Base):
         UniqueConstraint("flow_id", "version"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
         Index("ix_assistance_flow_versions_current", "is_current", "stage", "flow_date"),
+        # Covers every column the reports read, so a report scans this narrow index, not the wide rows.
+        Index(
+            "ix_assistance_flow_versions_report",
+            "is_current",
+            "is_internal",
+            "provider_id",
+            "channel",
+            "modality",
+            "stage",
+            "boundary",
+            "currency",
+            "amount",
+            "amount_usd",
+            "parent_flow_id",
+            "flow_date",
+            "emergency_code",
+            "flow_id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -206,7 +224,10 @@ class FlowRecipient(Base):
     """A recipient country (alpha-2) or region, with its share of the flow in percent."""
 
     __tablename__ = "assistance_flow_recipients"
-    __table_args__ = (CheckConstraint("percentage > 0 AND percentage <= 100", name="percentage_range"),)
+    __table_args__ = (
+        CheckConstraint("percentage > 0 AND percentage <= 100", name="percentage_range"),
+        Index("ix_assistance_flow_recipients_report", "version_id", "country_code", "percentage"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("assistance_flow_versions.id", ondelete="CASCADE"), index=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from solidarity.assistance.counting import PAID_STAGES, FlowRecord, countable
+from solidarity.assistance.counting import PAID_STAGES, FlowRecord
 from solidarity.assistance.ledger import Filters, flows_by_ids, list_claims
 from solidarity.assistance.models import (
     Channel,
@@ -141,6 +141,19 @@ def by_channel(session: Session, filters: Filters) -> list[ReportRow]:
 def by_modality(session: Session, filters: Filters) -> list[ReportRow]:
     rows = [(r[0].value, *r[1:]) for r in _grouped(session, filters, FlowVersion.modality)]
     return _fold(rows, {m.value: m.value for m in Modality})
+
+
+def by_category(session: Session, filters: Filters) -> list[ReportRow]:
+    """Totals per Table 1 category (public-private joint actions left out, as in Table 1)."""
+    v = FlowVersion
+    whens = [(v.modality.in_(modalities), category) for category, modalities in TABLE1_CATEGORIES]
+    category = case(*whens, else_="Other")
+    query: Select[Any] = (
+        select(category, v.stage, v.currency, func.sum(v.amount), func.sum(v.amount_usd), func.count())
+        .where(*_countable(filters), v.channel != Channel.PUBLIC_PRIVATE)
+        .group_by(category, v.stage, v.currency)
+    )
+    return _fold(session.execute(query).all(), {})
 
 
 def by_recipient(session: Session, filters: Filters) -> list[ReportRow]:
@@ -408,58 +421,43 @@ def table1(session: Session, filters: Filters) -> Table1:
     )
     versions = flows_by_ids(session, ids)
     items = {i.code: i.name for i in session.scalars(select(Item))}
-    counted_ids = {r.id for r in _records_of(versions)}
+    totals = {row.key: row for row in by_category(session, filters)}
     rows = []
     for category, modalities in TABLE1_CATEGORIES:
         members = [f for f in versions if f.modality in modalities]
         entries: list[Table1Entry] = []
         for f in members:
-            sources = [{"citation": s.citation, "url": s.url, "page": s.page} for s in f.sources]
-            text = f.description + (
-                " (pledge)" if f.stage is Stage.PLEDGE and "pledge" not in f.description.lower() else ""
-            )
-            if f.items:
-                for line in f.items:
-                    entries.append(
-                        Table1Entry(
-                            f.flow_id,
-                            f"{text}: {items.get(line.item_code, line.item_code)}",
-                            line.item_code,
-                            line.quantity,
-                            line.unit_code,
-                            None,
-                            sources,
-                            f.stage.value,
-                            f.is_lower_bound,
-                        )
-                    )
-                continue
-            quantity = f.capacity_count
-            unit = CAPACITY_UNITS.get(f.capacity_kind.value) if f.capacity_kind else None
-            entries.append(
-                Table1Entry(
-                    f.flow_id, text, None, quantity, unit, f.amount_usd, sources, f.stage.value, f.is_lower_bound
-                )
-            )
-        counted = [f for f in members if f.flow_id in counted_ids]
-        paid = sum((f.amount_usd or Decimal(0) for f in counted if f.stage.value in PAID_STAGES), Decimal(0))
-        pledged = sum((f.amount_usd or Decimal(0) for f in counted if f.stage is Stage.PLEDGE), Decimal(0))
-        rows.append(Table1Row(category, entries, [f.flow_id for f in members], paid, pledged))
+            entries.extend(_entries(f, items))
+        total = totals.get(category, ReportRow(category, category))
+        rows.append(Table1Row(category, entries, [f.flow_id for f in members], total.paid_usd, total.usd("pledge")))
     subjects = {f.claim_subject for f in versions if f.claim_subject}
     return Table1(rows, discrepancies(session, subjects))
 
 
-def _records_of(versions: list[FlowVersion]) -> list[FlowRecord]:
-    return countable(
-        FlowRecord(
-            f.flow_id,
-            f.stage.value,
-            f.amount_usd,
-            f.amount,
-            f.currency,
-            f.parent_flow_id,
-            f.boundary.value,
-            f.is_internal,
+def _entries(f: FlowVersion, items: dict[str, str]) -> list[Table1Entry]:
+    """One entry per item line of a flow, or one for the flow when it has none."""
+    sources = [{"citation": s.citation, "url": s.url, "page": s.page} for s in f.sources]
+    text = f.description
+    if f.stage is Stage.PLEDGE and "pledge" not in text.lower():
+        text += " (pledge)"
+    if f.items:
+        return [
+            Table1Entry(
+                f.flow_id,
+                f"{text}: {items.get(line.item_code, line.item_code)}",
+                line.item_code,
+                line.quantity,
+                line.unit_code,
+                None,
+                sources,
+                f.stage.value,
+                f.is_lower_bound,
+            )
+            for line in f.items
+        ]
+    unit = CAPACITY_UNITS.get(f.capacity_kind.value) if f.capacity_kind else None
+    return [
+        Table1Entry(
+            f.flow_id, text, None, f.capacity_count, unit, f.amount_usd, sources, f.stage.value, f.is_lower_bound
         )
-        for f in versions
-    )
+    ]

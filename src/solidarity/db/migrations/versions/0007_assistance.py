@@ -189,6 +189,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_assistance_flow_versions_claim_subject"), ["claim_subject"], unique=False)
         batch_op.create_index("ix_assistance_flow_versions_current", ["is_current", "stage", "flow_date"], unique=False)
         batch_op.create_index(
+            "ix_assistance_flow_versions_report",
+            [
+                "is_current",
+                "is_internal",
+                "provider_id",
+                "channel",
+                "modality",
+                "stage",
+                "boundary",
+                "currency",
+                "amount",
+                "amount_usd",
+                "parent_flow_id",
+                "flow_date",
+                "emergency_code",
+                "flow_id",
+            ],
+            unique=False,
+        )
+        batch_op.create_index(
             batch_op.f("ix_assistance_flow_versions_emergency_code"), ["emergency_code"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_assistance_flow_versions_flow_id"), ["flow_id"], unique=False)
@@ -269,6 +289,9 @@ def upgrade() -> None:
     with op.batch_alter_table("assistance_flow_recipients", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_assistance_flow_recipients_country_code"), ["country_code"], unique=False)
         batch_op.create_index(batch_op.f("ix_assistance_flow_recipients_version_id"), ["version_id"], unique=False)
+        batch_op.create_index(
+            "ix_assistance_flow_recipients_report", ["version_id", "country_code", "percentage"], unique=False
+        )
     op.create_table(
         "assistance_flow_sources",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -293,6 +316,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assistance_flow_sources_version_id"))
     op.drop_table("assistance_flow_sources")
     with op.batch_alter_table("assistance_flow_recipients", schema=None) as batch_op:
+        batch_op.drop_index("ix_assistance_flow_recipients_report")
         batch_op.drop_index(batch_op.f("ix_assistance_flow_recipients_version_id"))
         batch_op.drop_index(batch_op.f("ix_assistance_flow_recipients_country_code"))
     op.drop_table("assistance_flow_recipients")
@@ -310,6 +334,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_assistance_flow_versions_fulfils_flow_id"))
         batch_op.drop_index(batch_op.f("ix_assistance_flow_versions_flow_id"))
         batch_op.drop_index(batch_op.f("ix_assistance_flow_versions_emergency_code"))
+        batch_op.drop_index("ix_assistance_flow_versions_report")
         batch_op.drop_index("ix_assistance_flow_versions_current")
         batch_op.drop_index(batch_op.f("ix_assistance_flow_versions_claim_subject"))
     op.drop_table("assistance_flow_versions")
