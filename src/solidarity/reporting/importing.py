@@ -353,7 +353,9 @@ class Pipeline:
 
     def _process(self, area_id: int, series: dict[tuple[str, str], list[_Item]]) -> None:
         checked: list[tuple[str, str, list[_Checked]]] = []
-        for (frequency, measure), figures in sorted(series.items()):
+        for (frequency_enum, measure_enum), figures in sorted(series.items()):
+            # Plain strings: the drivers bind them directly instead of looking for an adapter.
+            frequency, measure = str(frequency_enum), str(measure_enum)
             self._buffered -= len(figures)
             figures.sort(key=_BY_DATE)  # linear when they came in date order
             kept = self._check_series(area_id, frequency, measure, figures)
