@@ -109,6 +109,6 @@ def test_usage_error_exits_2(cli: Cli) -> None:
 
 def test_audit_list_shows_what_the_demo_did(cli: Cli) -> None:
     cli("demo")
-    entries = json.loads(cli("audit", "list", "--json")[1])
+    entries = json.loads(cli("audit", "list", "--limit", "10000", "--json")[1])
     assert {"create_organisation", "create_user"} <= {e["action"] for e in entries}
     assert {e["actor"] for e in entries} == {"cli"}
