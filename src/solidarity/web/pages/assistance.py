@@ -209,6 +209,7 @@ def table1_page(
         "title": TABLE1_TITLE,
         "sources": sources,
         "is_print": bool(print_view),
+        "row_modality": {"Material supplying": "in-kind", "Cash support": "financial"},
         "json_link": "/api/v1/assistance/reports/table1" + (f"?{urlencode(form)}" if form else ""),
     }
     return render(request, "assistance/table1.html", context)
