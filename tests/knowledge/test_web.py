@@ -6,9 +6,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
 
-from solidarity.actor import Role
+from solidarity.actor import Actor, Role
 from solidarity.config import Settings
+from solidarity.db import transaction
+from solidarity.partners import service as partners_service
+from solidarity.partners.models import OrganisationType
+from solidarity.partners.schemas import OrganisationCreate
 from solidarity.web.app import create_app
 from tests.conftest import Person, sign_in
 from tests.knowledge.pdfs import make_pdf
@@ -171,3 +176,25 @@ def test_pages_render_search_document_translations_and_country(
     assert refused.status_code == 415
     assert "not a supported document" in refused.text
     assert json.loads(client.get("/api/v1/knowledge/documents").text)["count"] == 2
+
+
+def test_editor_cannot_delete_another_organisations_document_and_file_downloads_as_attachment(
+    client: TestClient,
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
+    db: sessionmaker[Session],
+) -> None:
+    owner = token_for(make_person(Role.EDITOR))
+    created = _upload(client, owner, "plan.md", "# Plan\n隔离".encode())
+    doc_id = created.json()["id"]
+    download = client.get(f"/api/v1/knowledge/documents/{doc_id}/file")
+    assert download.content == "# Plan\n隔离".encode()
+    assert download.headers["content-disposition"].startswith("attachment")
+    with transaction(db) as session:
+        other_org = partners_service.create_organisation(
+            session, Actor.system("test"), OrganisationCreate(name="Other Ministry", type=OrganisationType.GOVERNMENT)
+        ).id
+    stranger = token_for(make_person(Role.EDITOR, organisation_id=other_org))
+    assert client.delete(f"/api/v1/knowledge/documents/{doc_id}", headers=stranger).status_code == 403
+    assert client.delete(f"/api/v1/knowledge/documents/{doc_id}", headers=owner).status_code == 204
+    assert client.get(f"/api/v1/knowledge/documents/{doc_id}").status_code == 404

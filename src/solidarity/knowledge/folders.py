@@ -83,8 +83,6 @@ def import_folder(
             problems.add(line=number, field=field, value=row.get(field), reason=str(first["msg"]))
             report.rejected += 1
         except SolidarityError as exc:
-            if isinstance(exc, Invalid) and on_error is OnError.ERROR_FIRST and exc.details and "line" in str(exc):
-                raise
             problems.add(line=number, field="file", value=name, reason=exc.message)
             report.rejected += 1
         if progress is not None:

@@ -16,6 +16,7 @@ from solidarity.knowledge import measures, service, vaccines
 from solidarity.knowledge.models import DocumentType, MeasureType, Phase, Platform
 from solidarity.knowledge.schemas import DocumentCreate
 from solidarity.knowledge.service import DocumentFilters
+from solidarity.partners import service as partners
 from solidarity.reference.countries import find_country, resolve_country
 from solidarity.web.deps import ActorDep, SessionDep, SettingsDep
 from solidarity.web.forms import parse_form
@@ -104,10 +105,12 @@ def library(
 def document_page(request: Request, document_id: int, actor: ActorDep, session: SessionDep) -> Response:
     doc = service.get_document(session, document_id)
     linked = [measures.get_measure(session, m.measure_id) for m in doc.measures]
+    publisher = partners.get_organisation(session, doc.organisation_id) if doc.organisation_id else None
     context = {
         "doc": doc,
         "translations": service.translations(session, doc),
         "measures": linked,
+        "publisher": publisher,
         "country_name": country_name,
         "can_delete": actor.can_write(service.MODULE, doc.organisation_id),
     }
