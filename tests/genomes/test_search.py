@@ -95,15 +95,19 @@ def test_the_in_memory_index_agrees_with_brute_force_on_generated_genomes() -> N
 
     rng = random.Random(5)
     clades = [[encode(rng.randrange(1, 30000), rng.choice("ACGT-")) for _ in range(8)] for _ in range(5)]
+    root = [encode(241, "T"), encode(3037, "T"), encode(23403, "G")]
     genomes, missing = [], []
     for _ in range(400):
         tokens = set(rng.choice(clades)) | {encode(rng.randrange(1, 30000), rng.choice("ACGT")) for _ in range(3)}
+        if rng.random() < 0.9:  # root mutations most genomes carry: counted through the genomes without them
+            tokens |= set(root)
         start = rng.randrange(1, 29000)
         ranges = [(1, 54), (start, start + rng.randrange(0, 800))] if rng.random() < 0.4 else []
         # as in real analyses, a genome has no mutation where its own sequence is missing
         genomes.append(frozenset(t for t in tokens if not any(a <= token_site(t) <= b for a, b in ranges)))
         missing.append(ranges)
     index = MutationIndex.build([sorted(g) for g in genomes], missing)
+    assert index.complements
     for q in range(0, 400, 37):
         assert index.nearest(sorted(genomes[q]), missing[q], k=10, exclude=q) == brute_force(
             genomes, missing, genomes[q], missing[q], k=10, exclude=q

@@ -44,12 +44,14 @@ class MutationIndex:
     def __init__(
         self,
         postings: dict[int, IntArray],
+        complements: dict[int, IntArray],
         sizes: IntArray,
         token_sites: IntArray,
         token_ids: IntArray,
         missing_blocks: dict[int, tuple[IntArray, IntArray, IntArray]],
     ) -> None:
         self.postings = postings
+        self.complements = complements  # tokens most genomes carry: the genomes *without* them
         self.sizes = sizes
         self.token_sites = token_sites  # sorted sites of the tokens in ``token_ids`` order
         self.token_ids = token_ids
@@ -70,6 +72,14 @@ class MutationIndex:
         unique, starts = np.unique(flat, return_index=True)
         bounds = [*starts.tolist(), len(flat)]
         postings = {int(token): owners[bounds[i] : bounds[i + 1]] for i, token in enumerate(unique)}
+        everyone = np.arange(len(genomes), dtype=np.int64)
+        complements = {
+            token: np.setdiff1d(everyone, genome_ids, assume_unique=True)
+            for token, genome_ids in postings.items()
+            if genome_ids.size * 2 > len(genomes)
+        }
+        for token in complements:
+            del postings[token]
         sites = unique // STRIDE
         site_order = np.argsort(sites, kind="stable")
         blocks: dict[int, list[tuple[int, int, int]]] = {}
@@ -85,7 +95,22 @@ class MutationIndex:
             )
             for block, rows in blocks.items()
         }
-        return cls(postings, sizes, sites[site_order], unique[site_order], missing_blocks)
+        return cls(postings, complements, sizes, sites[site_order], unique[site_order], missing_blocks)
+
+    def carriers(self, tokens: Sequence[int]) -> IntArray:
+        """Per genome, how many of ``tokens`` it carries: one bincount over the shorter lists.
+
+        A token most genomes carry (a clade's root mutations) is counted through the genomes that
+        lack it, so no query walks a posting list of nearly every genome.
+        """
+        n = self.genome_count
+        rare = [self.postings[t] for t in tokens if t in self.postings]
+        common = [self.complements[t] for t in tokens if t in self.complements]
+        counts = np.bincount(np.concatenate(rare), minlength=n) if rare else np.zeros(n, dtype=np.int64)
+        if common:
+            counts += len(common)
+            counts -= np.bincount(np.concatenate(common), minlength=n)
+        return counts
 
     def nearest(
         self, query: Sequence[int], query_missing: Sequence[tuple[int, int]], k: int = 10, exclude: int | None = None
@@ -93,15 +118,13 @@ class MutationIndex:
         """The ``k`` nearest genomes as ``(distance, genome id)``, ties by id."""
         n = self.genome_count
         tokens = sorted(set(query))
-        empty = np.zeros(0, dtype=np.int64)
-        shared = np.bincount(np.concatenate([self.postings.get(t, empty) for t in tokens] or [empty]), minlength=n)
+        shared = self.carriers(tokens)
         masked_by_query = np.zeros(n, dtype=np.int64)
         for start, end in query_missing:
             lo = np.searchsorted(self.token_sites, start, side="left")
             hi = np.searchsorted(self.token_sites, end, side="right")
-            lists = [self.postings[int(t)] for t in self.token_ids[lo:hi]]
-            if lists:
-                masked_by_query += np.bincount(np.concatenate(lists), minlength=n)
+            if hi > lo:
+                masked_by_query += self.carriers([int(t) for t in self.token_ids[lo:hi]])
         masked_by_genome = np.zeros(n, dtype=np.int64)
         for token in tokens:
             site = token_site(token)

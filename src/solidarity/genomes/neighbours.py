@@ -100,8 +100,12 @@ def _load(
         .join(Genome, Genome.id == GenomeMutation.genome_id)
         .where(Genome.dataset_id == dataset_id, Genome.id > after, GenomeMutation.kind.in_(("nuc", "site")))
     )
+    codes: dict[str, int] = {}  # a few thousand distinct mutations across a million rows
     for genome_id, mutation in rows:
-        tokens[genome_id].append(token_code(mutation))
+        code = codes.get(mutation)
+        if code is None:
+            code = codes[mutation] = token_code(mutation)
+        tokens[genome_id].append(code)
     missing: dict[int, list[tuple[int, int]]] = defaultdict(list)
     ranges = session.execute(
         select(GenomeMissingRange.genome_id, GenomeMissingRange.start, GenomeMissingRange.end)
