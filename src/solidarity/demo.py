@@ -11,7 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor, Role
+from solidarity.allocation import demo as allocation_demo
+from solidarity.assistance import demo as assistance_demo
 from solidarity.db.instance import DEMO_DATA, set_fact
+from solidarity.genomes import demo as genomes_demo
+from solidarity.hubs import demo as hubs_demo
+from solidarity.knowledge import demo as knowledge_demo
 from solidarity.partners import access
 from solidarity.partners import demo as partners_demo
 from solidarity.partners.accounts import User
@@ -35,6 +40,11 @@ def load_demo(session: Session, actor: Actor) -> DemoSummary:
     organisations = partners_demo.load(session, actor)
     summary.created["organisations"] = organisations.created
     summary.created["reporting figures"] = reporting_demo.load(session, actor).created
+    summary.created["genome datasets"] = genomes_demo.load(session, actor).created  # none without a directory
+    summary.created["assistance records"] = assistance_demo.load(session, actor).created
+    summary.created["knowledge records"] = knowledge_demo.load(session, actor)
+    summary.created["hub records"] = hubs_demo.load(session, actor).created
+    summary.created["allocation plans"] = allocation_demo.load(session, actor).created
     summary.created["network_memberships"] = organisations.memberships
     summary.created["joint_actions"] = organisations.joint_actions
     if session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL)) is None:

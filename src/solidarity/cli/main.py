@@ -9,6 +9,12 @@ import typer
 from typer.exceptions import TyperException
 
 from solidarity.cli import accounts, audit, database, demo, partners, serve
+from solidarity.cli import allocation as allocation_cli
+from solidarity.cli import assistance as assistance_cli
+from solidarity.cli import assistance_exchange as _assistance_exchange  # noqa: F401 - adds its commands
+from solidarity.cli import genomes as genomes_cli
+from solidarity.cli import hubs as hubs_cli
+from solidarity.cli import knowledge as knowledge_cli
 from solidarity.cli import reference as reference_cli
 from solidarity.cli import reporting as reporting_cli
 from solidarity.cli.context import CliContext, err_console
@@ -38,6 +44,11 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(partners.app, name="partners")
 app.add_typer(reference_cli.app, name="reference")
 app.add_typer(reporting_cli.app, name="reporting")
+app.add_typer(assistance_cli.app, name="assistance")
+app.add_typer(genomes_cli.app, name="genomes")
+app.add_typer(hubs_cli.app, name="hubs")
+app.add_typer(knowledge_cli.app, name="knowledge")
+app.add_typer(allocation_cli.app, name="allocation")
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 

@@ -20,8 +20,13 @@ from solidarity.db import make_engine, make_sessionmaker, ping, transaction
 from solidarity.db.instance import DEMO_DATA, get_fact
 from solidarity.db.migrate import current_revision, head_revision
 from solidarity.errors import DatabaseUnavailable, SolidarityError
+from solidarity.web.api import assistance as assistance_api
+from solidarity.web.api import assistance_exchange as assistance_exchange_api
 from solidarity.web.api import audit as audit_api
 from solidarity.web.api import auth as auth_api
+from solidarity.web.api import genomes as genomes_api
+from solidarity.web.api import hubs as hubs_api
+from solidarity.web.api import knowledge as knowledge_api
 from solidarity.web.api import partners as partners_api
 from solidarity.web.api import reference as reference_api
 from solidarity.web.api import reporting as reporting_api
@@ -30,8 +35,13 @@ from solidarity.web.errors import install_error_handlers
 from solidarity.web.headers import SecurityHeaders
 from solidarity.web.limits import BodySizeLimit
 from solidarity.web.pages import admin as admin_pages
+from solidarity.web.pages import allocation as allocation_pages
+from solidarity.web.pages import assistance as assistance_pages
 from solidarity.web.pages import auth as auth_pages
+from solidarity.web.pages import genomes as genomes_pages
 from solidarity.web.pages import home as home_pages
+from solidarity.web.pages import hubs as hubs_pages
+from solidarity.web.pages import knowledge as knowledge_pages
 from solidarity.web.pages import partners as partners_pages
 from solidarity.web.pages import reference as reference_pages
 from solidarity.web.pages import reporting as reporting_pages
@@ -46,10 +56,20 @@ API_ROUTERS: list[APIRouter] = [
     partners_api.router,
     reference_api.router,
     reporting_api.router,
+    assistance_api.router,
+    assistance_exchange_api.router,
+    genomes_api.router,
+    hubs_api.router,
+    knowledge_api.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [
     reporting_public_pages.router,
     reporting_pages.router,
+    assistance_pages.router,
+    genomes_pages.router,
+    hubs_pages.router,
+    allocation_pages.router,
+    knowledge_pages.router,
     home_pages.router,
     auth_pages.router,
     admin_pages.router,
@@ -104,7 +124,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(router, prefix="/api/v1", dependencies=csrf)
     for router in PAGE_ROUTERS:
         app.include_router(router, dependencies=csrf, include_in_schema=False)
-    app.include_router(home_pages.landing_router, include_in_schema=False)
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs() -> HTMLResponse:

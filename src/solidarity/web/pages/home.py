@@ -1,4 +1,4 @@
-"""The home page and the landing pages of modules that have no pages of their own yet."""
+"""The home page: what each module does, with a link to it."""
 
 from __future__ import annotations
 
@@ -51,18 +51,3 @@ MODULES: dict[str, dict[str, str]] = {
 @router.get("/")
 def home(request: Request, actor: ActorDep) -> Response:
     return render(request, "home.html", {"modules": MODULES})
-
-
-# Landing pages for modules whose own pages are not built yet. The app includes this router after
-# every module's router, so a module that serves /<key> itself wins without editing this file.
-landing_router = APIRouter()
-
-
-def _module_page(key: str) -> None:
-    @landing_router.get(f"/{key}", name=f"{key}_landing")
-    def landing(request: Request, actor: ActorDep) -> Response:
-        return render(request, "modules/landing.html", {"module": MODULES[key], "key": key})
-
-
-for _key in MODULES:
-    _module_page(_key)
