@@ -28,7 +28,7 @@ def test_export_then_import_changes_nothing_and_reports_json(cli: Cli, demo: dic
     code, out, _ = cli("assistance", "import", str(target), "--json")
     assert code == 0
     report = json.loads(out)
-    assert (report["rows_read"], report["accepted"], report["unchanged"], report["rejected"]) == (9, 0, 9, 0)
+    assert (report["read"], report["accepted"], report["unchanged"], report["rejected"]) == (9, 0, 9, 0)
 
 
 def test_import_of_a_bad_file_exits_2_naming_line_and_field(cli: Cli, orgs: dict[str, int], tmp_path: Path) -> None:

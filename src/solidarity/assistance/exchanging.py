@@ -1,4 +1,7 @@
-"""IATI, OCHA FTS and HXL files in and out of the ledger, through the ledger's own verbs.
+"""Files in and out of the ledger (its own CSV, IATI, OCHA FTS and HXL), through the ledger's own verbs.
+
+``import_file`` and ``export_flows`` are the one way in and out for the CLI and the API: they take a
+format (``auto`` detects it) and hand the ledger CSV to ``importing``, the rest to the code below.
 
 Each file is read into neutral ``ExchangeFlow`` records (``assistance.exchange``), then each record
 becomes a ``FlowCreate`` for ``ledger.record_flow``: organisations are resolved through the partners
@@ -15,7 +18,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -24,7 +27,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
-from solidarity.assistance import ledger, reports
+from solidarity.assistance import importing, ledger, reports
 from solidarity.assistance.counting import PAID_STAGES, countable
 from solidarity.assistance.exchange import codelists, fts, hxl
 from solidarity.assistance.exchange.iati_read import IatiStats, read_iati
@@ -70,17 +73,90 @@ _FTS_ORG_TYPES = {
 }
 
 
+IMPORT_FORMATS = ("csv", *FORMATS)
+
+
 def detect_format(name: str, head: bytes) -> str:
-    """``iati``, ``fts``, ``hxl`` or ``csv`` (the ledger's own CSV) from the file name and first bytes."""
+    """``iati``, ``fts``, ``hxl`` or ``csv`` (the ledger's own CSV) from the file name and first bytes.
+
+    >>> detect_format("a.xml", b"")
+    'iati'
+    >>> detect_format("page.json", b'{"data": {"flows": []}}')
+    'fts'
+    >>> detect_format("3w.csv", b"Donor,Country\\n#org+funder,#country+code\\n")
+    'hxl'
+    >>> detect_format("flows.csv", b"ref,provider\\nx-1,#12\\n")
+    'csv'
+    """
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if text.startswith(b"<"):
+    lower = name.lower()
+    if lower.endswith(".xml") or text.startswith(b"<"):
         return "iati"
-    if text.startswith((b"{", b"[")):
+    if lower.endswith(".json") or text.startswith((b"{", b"[")):
         return "fts"
     rows = list(csv.reader(io.StringIO(head.decode("utf-8", errors="replace"))))
-    if hxl.find_hashtag_row(rows[:-1] or rows) is not None:
+    complete = rows if head.endswith((b"\n", b"\r")) else rows[:-1] or rows  # a cut last row may mislead
+    if hxl.find_hashtag_row(complete) is not None:
         return "hxl"
     return "csv"
+
+
+def resolve_format(path: Path, fmt: str, name: str = "") -> str:
+    """The format to read ``path`` as: ``fmt`` itself, or the detected one for ``auto``."""
+    if fmt == "auto":
+        with path.open("rb") as stream:
+            return detect_format(name or path.name, stream.read(8192))
+    if fmt not in IMPORT_FORMATS:
+        choices = ", ".join(("auto", *IMPORT_FORMATS))
+        raise Invalid(f"Format {fmt!r}: use one of {choices}", details=[{"field": "format", "value": fmt}])
+    return fmt
+
+
+def import_file(
+    session: Session,
+    actor: Actor,
+    path: Path,
+    fmt: str = "auto",
+    *,
+    on_error: OnError = OnError.ERROR_FIRST,
+    name: str = "",
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[str, ImportReport]:
+    """Import one file of any format into the ledger: ``(format read, report)``.
+
+    The ledger CSV goes through ``importing.import_csv`` (``progress`` is called per row); IATI, FTS
+    and HXL through ``import_exchange``. Raises ``Invalid`` as they do; nothing is written then.
+    """
+    fmt = resolve_format(path, fmt, name)
+    if fmt == "csv":
+        text = path.read_text(encoding="utf-8-sig")
+        return fmt, importing.import_csv(session, actor, text, name or path.name, on_error=on_error, progress=progress)
+    return fmt, import_exchange(session, actor, path, fmt, on_error=on_error, name=name)
+
+
+def import_summary(reports: Sequence[tuple[str, ImportReport]]) -> dict[str, Any]:
+    """What an import of several files reports: totals (``read``, ``accepted``, ``unchanged``,
+    ``rejected``, ``flagged``), every problem, and one entry per file."""
+    return {
+        "read": sum(r.rows_read for _, r in reports),
+        "accepted": sum(r.accepted for _, r in reports),
+        "unchanged": sum(r.unchanged for _, r in reports),
+        "rejected": sum(r.rejected for _, r in reports),
+        "flagged": sum(r.flagged for _, r in reports),
+        "problems": [p for _, r in reports for p in r.problems],
+        "files": [
+            {
+                "file": r.file,
+                "format": fmt,
+                "read": r.rows_read,
+                "accepted": r.accepted,
+                "unchanged": r.unchanged,
+                "rejected": r.rejected,
+                "flagged": r.flagged,
+            }
+            for fmt, r in reports
+        ],
+    }
 
 
 @dataclass
@@ -346,7 +422,7 @@ def totals(
 
 # --- export ----------------------------------------------------------------------------------------
 
-EXPORT_FORMATS = ("iati", "hxl", "3w")
+EXPORT_FORMATS = ("csv", "iati", "hxl", "3w")
 _IATI_TYPE_OF = {
     OrganisationType.GOVERNMENT: "10",
     OrganisationType.GOVERNMENT_AGENCY: "10",
@@ -422,19 +498,22 @@ def exchange_flows(session: Session, filters: ledger.Filters) -> list[ExchangeFl
     return [to_exchange_flow(session, v, cache) for v in reversed(versions)]
 
 
-def export_exchange(session: Session, filters: ledger.Filters, fmt: str, stream: BinaryIO) -> int:
-    """Write the current flows as IATI 2.03 XML, HXL CSV or the HXL 3W table; returns flows written."""
+def export_flows(session: Session, filters: ledger.Filters, fmt: str, stream: BinaryIO) -> int:
+    """Write the current flows as the ledger CSV, IATI 2.03 XML, HXL CSV or the HXL 3W table; returns
+    flows written."""
     if fmt not in EXPORT_FORMATS:
         raise Invalid(
             f"Format {fmt!r}: use one of {', '.join(EXPORT_FORMATS)}", details=[{"field": "format", "value": fmt}]
         )
-    flows = exchange_flows(session, filters)
     if fmt == "iati":
+        flows = exchange_flows(session, filters)
         write_iati(flows, stream)
         return len(flows)
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
     try:
-        return (hxl.write_flows if fmt == "hxl" else hxl.write_3w)(flows, text)
+        if fmt == "csv":
+            return importing.write_csv(importing.export_rows(session, filters), text)
+        return (hxl.write_flows if fmt == "hxl" else hxl.write_3w)(exchange_flows(session, filters), text)
     finally:
         text.flush()
         text.detach()

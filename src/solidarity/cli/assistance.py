@@ -1,4 +1,5 @@
-"""`solidarity assistance`: import and export flows as CSV, print Table 1 and the other reports."""
+"""`solidarity assistance`: import and export flows (ledger CSV, IATI, OCHA FTS, HXL), FTS-style totals, Table 1
+and the other reports."""
 
 from __future__ import annotations
 
@@ -6,56 +7,58 @@ import datetime as dt
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
-from solidarity.assistance import service
+from solidarity.assistance import exchanging, service
 from solidarity.assistance.reports import TABLE1_TITLE
 from solidarity.cli.context import JsonOption, console, err_console, get, print_json, print_table
 from solidarity.errors import Invalid
-from solidarity.imports import OnError
+from solidarity.imports import ImportReport, OnError
 
-app = typer.Typer(help="Assistance ledger: flows in and out as CSV, Table 1 and reports.", no_args_is_help=True)
+app = typer.Typer(
+    help="Assistance ledger: flows in and out (CSV, IATI, FTS, HXL), totals, Table 1 and reports.", no_args_is_help=True
+)
 report_app = typer.Typer(help="Reports over the current ledger.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
 
 
-def _check_format(format: str) -> None:
-    if format != "csv":
-        raise Invalid(f"--format {format!r}: only csv is supported", details=[{"field": "format", "value": format}])
-
-
 @app.command("import")
-def import_file(
+def import_files(
     ctx: typer.Context,
-    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="CSV file (docs/assistance.md)"),
-    format: str = typer.Option("csv", "--format", help="csv"),
+    files: list[Path] = typer.Argument(
+        ..., exists=True, dir_okay=False, readable=True, help="Ledger CSV, IATI 2.03 XML, OCHA FTS JSON or HXL CSV"
+    ),
+    format: str = typer.Option("auto", "--format", help="auto, csv, iati, fts or hxl"),
     on_error: OnError = typer.Option(OnError.ERROR_FIRST, "--on-error", help="error-first, error-all, warn or skip"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Import flows: new refs become flows, changed rows new versions, unchanged rows nothing."""
-    _check_format(format)
+    """Import flows from one or more files, all in one transaction; importing a file again changes nothing."""
     context = get(ctx)
-    text = file.read_text(encoding="utf-8-sig")
+    reports: list[tuple[str, ImportReport]] = []
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with (
         Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar,
         context.transaction() as session,
     ):
-        task = bar.add_task(f"Importing {file.name}", total=None)
+        for file in files:
+            task = bar.add_task(f"Importing {file.name}", total=None)
 
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
+            def advance(done: int, total: int, task: TaskID = task) -> None:
+                bar.update(task, completed=done, total=total)
 
-        report = service.import_csv(session, context.actor, text, file.name, on_error=on_error, progress=advance)
+            reports.append(
+                exchanging.import_file(session, context.actor, file, format, on_error=on_error, progress=advance)
+            )
+    summary = exchanging.import_summary(reports)
     if as_json:
-        print_json(report.as_dict())
+        print_json(summary)
         return
     print_table(
-        f"Import of {file.name}",
-        ["rows read", "new or changed", "unchanged", "rejected"],
-        [(report.rows_read, report.accepted, report.unchanged, report.rejected)],
+        "Import",
+        ["file", "format", "read", "accepted", "unchanged", "rejected", "flagged"],
+        [tuple(f.values()) for f in summary["files"]],
     )
-    for problem in report.problems[:20]:
+    for problem in summary["problems"][:20]:
         err_console.print(
             f"{problem['severity']}: line {problem['line']}, {problem['field']}: {problem['reason']}", markup=False
         )
@@ -64,18 +67,47 @@ def import_file(
 @app.command("export")
 def export_file(
     ctx: typer.Context,
-    output: Path = typer.Option(..., "-o", "--output", help="CSV file to write"),
-    format: str = typer.Option("csv", "--format", help="csv"),
+    output: Path = typer.Option(..., "-o", "--output", dir_okay=False, help="File to write"),
+    format: str = typer.Option("csv", "--format", help="csv, iati, hxl or 3w"),
+    start: dt.datetime = typer.Option(None, "--from", formats=["%Y-%m-%d"]),
+    end: dt.datetime = typer.Option(None, "--to", formats=["%Y-%m-%d"]),
     emergency: str = typer.Option(None, "--emergency"),
     provider: str = typer.Option(None, "--provider", help="Organisation id, name or acronym"),
+    recipient: str = typer.Option(None, "--recipient", help="Country code or name"),
+    as_json: bool = JsonOption,
 ) -> None:
-    """Write every current flow (or those matching the filters) in the import format."""
-    _check_format(format)
+    """Write the current flows (or those matching the filters) as the ledger CSV, IATI 2.03 XML, HXL
+    CSV or the HXL 3W table."""
     context = get(ctx)
-    with context.transaction() as session, output.open("w", encoding="utf-8", newline="") as stream:
-        filters = service.make_filters(session, emergency=emergency, provider=provider)
-        count = service.write_csv(service.export_rows(session, filters), stream)
-    console.print(f"Wrote {count} flows to {output}", markup=False)
+    first, last = _filters_options(start, end)
+    with context.transaction() as session:
+        filters = service.make_filters(
+            session, start=first, end=last, emergency=emergency, provider=provider, recipient=recipient
+        )
+        with output.open("wb") as stream:
+            count = exchanging.export_flows(session, filters, format, stream)
+    if as_json:
+        print_json({"file": str(output), "format": format, "flows": count})
+        return
+    console.print(f"Wrote {count} flows to {output} ({format})", markup=False)
+
+
+@app.command("totals")
+def exchange_totals(
+    ctx: typer.Context,
+    recipient: str = typer.Option(None, "--recipient", help="Recipient country (ISO3, ISO2 or name)"),
+    provider: str = typer.Option(None, "--provider", help="Provider organisation (id, name or acronym)"),
+    year: int = typer.Option(None, "--year", help="Year of the flows (FTS: the usage year)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Incoming funding as OCHA FTS counts it, with pledged, committed and paid USD, and internal flows."""
+    context = get(ctx)
+    with context.transaction() as session:
+        result = exchanging.totals(session, recipient=recipient, provider=provider, year=year)
+    if as_json:
+        print_json(result.as_dict())
+        return
+    print_table("Totals (USD)", list(result.as_dict()), [tuple(result.as_dict().values())])
 
 
 def _filters_options(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.date | None, dt.date | None]:

@@ -11,7 +11,6 @@ from typer.exceptions import TyperException
 from solidarity.cli import accounts, audit, database, demo, partners, serve
 from solidarity.cli import allocation as allocation_cli
 from solidarity.cli import assistance as assistance_cli
-from solidarity.cli import assistance_exchange as _assistance_exchange  # noqa: F401 - adds its commands
 from solidarity.cli import genomes as genomes_cli
 from solidarity.cli import hubs as hubs_cli
 from solidarity.cli import knowledge as knowledge_cli

@@ -77,7 +77,7 @@ def test_an_iati_transfer_reported_at_both_ends_is_recorded_once_with_its_pass_t
 def _export(db: sessionmaker[Session], fmt: str) -> bytes:
     stream = io.BytesIO()
     with transaction(db) as session:
-        exchanging.export_exchange(session, ledger.make_filters(session), fmt, stream)
+        exchanging.export_flows(session, ledger.make_filters(session), fmt, stream)
     return stream.getvalue()
 
 

@@ -1,4 +1,4 @@
-"""IATI, OCHA FTS and HXL in and out of the assistance ledger over HTTP, and FTS-style totals."""
+"""Files in and out of the assistance ledger over HTTP (ledger CSV, IATI, OCHA FTS, HXL), and FTS-style totals."""
 
 from __future__ import annotations
 
@@ -14,12 +14,17 @@ from solidarity.imports import OnError, check_upload_name
 from solidarity.web.api.assistance import FiltersDep
 from solidarity.web.deps import ActorDep, SessionDep, SettingsDep
 
-router = APIRouter(prefix="/assistance/exchange", tags=["assistance"])
+router = APIRouter(prefix="/assistance", tags=["assistance"])
 
 CHUNK = 1 << 20
-ImportFormat = Literal["auto", "iati", "fts", "hxl"]
-ExportFormat = Literal["iati", "hxl", "3w"]
-_MEDIA = {"iati": ("application/xml", "xml"), "hxl": ("text/csv", "csv"), "3w": ("text/csv", "csv")}
+ImportFormat = Literal["auto", "csv", "iati", "fts", "hxl"]
+ExportFormat = Literal["csv", "iati", "hxl", "3w"]
+_MEDIA = {
+    "csv": ("text/csv", "csv"),
+    "iati": ("application/xml", "xml"),
+    "hxl": ("text/csv", "csv"),
+    "3w": ("text/csv", "csv"),
+}
 
 
 @router.post("/imports", status_code=201)
@@ -27,13 +32,14 @@ def import_upload(
     session: SessionDep,
     actor: ActorDep,
     settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="An IATI 2.03, OCHA FTS or HXL file")],
+    file: Annotated[UploadFile, File(description="A ledger CSV, IATI 2.03, OCHA FTS or HXL file")],
     format: Annotated[ImportFormat, Form()] = "auto",
     on_error: Annotated[OnError, Form()] = OnError.ERROR_FIRST,
 ) -> dict[str, Any]:
-    """Import an uploaded exchange file (the size limit is ``SOLIDARITY_MAX_UPLOAD_BYTES``; 413 beyond).
+    """Import an uploaded file of any format (the size limit is ``SOLIDARITY_MAX_UPLOAD_BYTES``; 413 beyond).
 
-    The report's keys: ``read``, ``accepted``, ``unchanged``, ``rejected``, ``flagged``, ``problems``.
+    The report's keys: ``file``, ``format``, ``read``, ``accepted``, ``unchanged``, ``rejected``,
+    ``flagged``, ``problems``.
     """
     actor.require_authenticated()
     name = check_upload_name(file.filename or "upload")
@@ -44,32 +50,22 @@ def import_upload(
         with path.open("wb") as target:
             while chunk := file.file.read(CHUNK):
                 target.write(chunk)
-        with path.open("rb") as stream:
-            fmt = format if format != "auto" else exchanging.detect_format(name, stream.read(8192))
-        report = exchanging.import_exchange(session, actor, path, fmt, on_error=on_error, name=name)
+        fmt, report = exchanging.import_file(session, actor, path, format, on_error=on_error, name=name)
     finally:
         path.unlink(missing_ok=True)
-    return {
-        "file": report.file,
-        "format": fmt,
-        "read": report.rows_read,
-        "accepted": report.accepted,
-        "unchanged": report.unchanged,
-        "rejected": report.rejected,
-        "flagged": report.flagged,
-        "problems": report.problems,
-    }
+    summary = exchanging.import_summary([(fmt, report)])
+    return {"file": report.file, "format": fmt} | {k: v for k, v in summary.items() if k != "files"}
 
 
 @router.get("/export")
 def export(
     session: SessionDep,
     filters: FiltersDep,
-    format: Annotated[ExportFormat, Query(description="iati, hxl or 3w")] = "iati",
+    format: Annotated[ExportFormat, Query(description="csv, iati, hxl or 3w")] = "csv",
 ) -> Response:
-    """The current flows (filtered) as IATI 2.03 XML, HXL-tagged CSV or the HXL 3W table."""
+    """The current flows (filtered) as the ledger CSV, IATI 2.03 XML, HXL-tagged CSV or the HXL 3W table."""
     stream = io.BytesIO()
-    exchanging.export_exchange(session, filters, format, stream)
+    exchanging.export_flows(session, filters, format, stream)
     media, extension = _MEDIA[format]
     return Response(
         stream.getvalue(),
