@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from solidarity.actor import Actor
 from solidarity.audit import service as audit
 from solidarity.db.base import utcnow
+from solidarity.errors import Forbidden
 from solidarity.imports import ImportReport, Problems
 from solidarity.reporting.areas import AreaSpec, AreaTable, area_spec
 from solidarity.reporting.models import AreaKind, CurrentFigure, DailyTotal, ReportingArea, ReportVersion
@@ -237,6 +238,8 @@ class Pipeline:
         self._last: dict[tuple[int, str, str], _Previous] = {}
         self._resolved: dict[AreaRef, AreaSpec | None] = {}
         self._refused_lines: set[int | None] = set()
+        self._foreign_areas: set[str] = set()
+        """Areas ``allowed_area`` refused: the import is refused with ``Forbidden`` naming them."""
         self._area_field, self._name_field = AREA_FIELDS.get(batch.source_format, ("area", "area"))
         # JHU: a country with only province rows is the sum of its provinces.
         self._sum_subdivisions = batch.source_format == SourceFormat.JHU
@@ -329,9 +332,9 @@ class Pipeline:
         if len(self.areas.created) > created:
             self._new_areas.add(area_id)
         if self.allowed_area is not None and not self.allowed_area(spec, area_id):
-            if raw.line not in self._refused_lines:
-                self._refused_lines.add(raw.line)
-                self._error(raw.line, self._area_field, spec.code, "your organisation does not report this area")
+            # Not a problem of the data but of who sends it: the whole import is refused at the end
+            # with one 403 naming every such area (see ``_finish``).
+            self._foreign_areas.add(spec.code)
             return None
         if self._sum_subdivisions and spec.kind != AreaKind.SUBNATIONAL:
             self._own_rows.add(area_id)
@@ -608,6 +611,17 @@ class Pipeline:
     # --- finishing -------------------------------------------------------------------------------
 
     def _finish(self) -> ImportReport:
+        if self._foreign_areas:
+            codes = sorted(self._foreign_areas)
+            shown = ", ".join(codes[:20]) + (f" and {len(codes) - 20} more" if len(codes) > 20 else "")
+            raise Forbidden(
+                f"{self.actor.label} may not publish figures of {shown}: your organisation does not report "
+                f"{'this area' if len(codes) == 1 else 'these areas'}; nothing was imported",
+                details=[
+                    {"field": self._area_field, "value": code, "reason": "not your organisation's area"}
+                    for code in codes
+                ],
+            )
         self.problems.raise_if_failed()
         self.writer.sync(self.version.id if self.version is not None else None)
         report = self.report

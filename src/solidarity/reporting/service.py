@@ -12,11 +12,12 @@ from collections.abc import Callable, Sequence
 from typing import BinaryIO
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
 from solidarity.audit import service as audit
-from solidarity.errors import Forbidden, Invalid, NotFound
+from solidarity.errors import Conflict, Forbidden, Invalid, NotFound
 from solidarity.imports import ImportReport, OnError, Problems, file_sha256
 from solidarity.partners import service as partners
 from solidarity.reporting import formats
@@ -112,6 +113,14 @@ def import_file(
         return _existing_report(existing, file_name)
     problems = Problems(file_name, on_error)
     mapping = dhis2_mapping(session) if chosen is SourceFormat.DHIS2 else None
+    if mapping is not None and (not mapping.data_elements or not mapping.org_units):
+        reason = (
+            "a DHIS2 file is read through the stored mapping, which maps no "
+            + ("data element" if not mapping.data_elements else "org unit")
+            + " yet: map them first (solidarity reporting dhis2-map element/org-unit,"
+            " or PUT /api/v1/reporting/dhis2-mapping)"
+        )
+        raise Invalid(f"{file_name}: {reason}", details=[{"file": file_name, "field": "mapping", "reason": reason}])
     figures = formats.parse(
         stream,
         file_name,
@@ -155,13 +164,9 @@ def submit_records(
     if key is not None:
         if len(key) > 200:
             raise Invalid("Idempotency-Key is longer than 200 characters", details=[{"field": "Idempotency-Key"}])
-        earlier = session.scalar(
-            select(ReportVersion).where(ReportVersion.actor_label == actor.label, ReportVersion.idempotency_key == key)
-        )
+        earlier = _earlier_submission(session, actor, key)
         if earlier is not None:
-            report = _existing_report(earlier, "submission")
-            report.is_duplicate_file = False
-            return report
+            return earlier
     if not records:
         raise Invalid("No records submitted", details=[{"field": "records", "reason": "empty"}])
     if restricted:
@@ -184,7 +189,34 @@ def submit_records(
         )
         for n, record in enumerate(records, start=1)
     ]
-    return Pipeline(session, actor, batch, problems, today=today).run(figures)
+    if key is None:
+        return Pipeline(session, actor, batch, problems, today=today).run(figures)
+    # Two requests with the same key may both have found no earlier submission: the second to
+    # write its version then hits the unique (actor, key) constraint (on PostgreSQL, once the
+    # first commits). Its work is undone back to the savepoint and it answers the first's result.
+    try:
+        with session.begin_nested():
+            return Pipeline(session, actor, batch, problems, today=today).run(figures)
+    except IntegrityError:
+        replay = _earlier_submission(session, actor, key)
+        if replay is None:
+            raise Conflict(
+                "Another submission changed these figures at the same time; send it again",
+                details=[{"field": "Idempotency-Key", "value": key, "reason": "concurrent write"}],
+            ) from None
+        return replay
+
+
+def _earlier_submission(session: Session, actor: Actor, key: str) -> ImportReport | None:
+    """The result of the actor's submission with this idempotency key, if one was published."""
+    earlier = session.scalar(
+        select(ReportVersion).where(ReportVersion.actor_label == actor.label, ReportVersion.idempotency_key == key)
+    )
+    if earlier is None:
+        return None
+    report = _existing_report(earlier, "submission")
+    report.is_duplicate_file = False
+    return report
 
 
 def _refuse_foreign_areas(session: Session, actor: Actor, records: Sequence[FigureSubmission]) -> None:

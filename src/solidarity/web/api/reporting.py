@@ -264,6 +264,48 @@ def get_revisions(session: SessionDep, page: PageDep, area: Annotated[str, Query
     )
 
 
+@router.get("/figures/history")
+def get_figure_history(
+    session: SessionDep,
+    area: Annotated[str, Query(max_length=64, description="Area code")],
+    date: dt.date,
+    measure: Measure = Measure.CASES,
+    frequency: Frequency = Frequency.DAILY,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
+    """Every published value of one figure (area, date, measure), oldest version first."""
+    versions = queries.figure_history(session, area, date, measure, frequency)
+    rows = [
+        {
+            "version": v.version,
+            "published_at": v.published_at.isoformat(),
+            "source_name": v.source_name,
+            "new": v.new,
+            "cumulative": v.cumulative,
+            "flags": list(v.flags),
+        }
+        for v in versions
+    ]
+    if format == "csv":
+        header = ["version", "published_at", "source_name", "new", "cumulative", "flags"]
+        lines = (
+            [v.version, v.published_at.isoformat(), v.source_name, v.new, v.cumulative, " ".join(v.flags)]
+            for v in versions
+        )
+        code = queries.find_scope(session, area).code
+        return csv_response(f"history-{code}-{date.isoformat()}-{measure.value}.csv", header, lines)
+    return JSONResponse(
+        {
+            "area": queries.find_scope(session, area).code,
+            "date": date.isoformat(),
+            "measure": measure.value,
+            "frequency": frequency.value,
+            "data": rows,
+            "count": len(rows),
+        }
+    )
+
+
 @router.get("/versions/{version_id}")
 def get_version(version_id: int, session: SessionDep) -> VersionPublic:
     """One published version: who, when, from which source and file, and what it changed."""
