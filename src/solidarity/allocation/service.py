@@ -1,8 +1,9 @@
 """Stored plans and weights: solve and keep a plan, edit its lines, approve it; need weights and overrides.
 
 Every write checks that the actor coordinates ``allocation`` (or is an administrator) and is
-audited. Approval records who approved and when; setting approved quantities on the hubs'
-requests is not wired yet (see docs/allocation.md).
+audited. Approval records who approved and when; a plan made from the hubs' open requests
+(``plan_from_requests``) also approves those requests with its quantities and proposes shipments
+(see ``hub_requests``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
+from solidarity.allocation import hub_requests
 from solidarity.allocation.models import AllocationPlan, AllocationPlanEdit, PlanStatus, WeightOverride
 from solidarity.allocation.need import NeedInputs, need_weights
 from solidarity.allocation.problem import parse_problem
@@ -21,6 +23,7 @@ from solidarity.allocation.solver import baseline_plans, plan_from_allocations, 
 from solidarity.audit.service import record
 from solidarity.db.base import utcnow
 from solidarity.errors import Conflict, Forbidden, Invalid, NotFound, SolidarityError
+from solidarity.hubs.locations import MODULE as HUBS_MODULE
 from solidarity.reference import service as reference
 from solidarity.reporting.incidence import recent_incidence
 
@@ -55,10 +58,13 @@ def create_plan(
         raise Invalid("A plan needs a title", details=[{"field": "title", "reason": "required"}])
     parsed = parse_problem(problem)
     plan = solve(parsed, objective)
+    stored = parsed.as_dict()
+    if hub_requests.is_from_requests(problem):
+        stored["source"] = problem["source"]
     row = AllocationPlan(
         title=title.strip()[:200],
         objective=plan.objective,
-        problem=parsed.as_dict(),
+        problem=stored,
         plan=plan.as_dict(),
         status=PlanStatus.DRAFT,
         created_by=actor.label,
@@ -140,17 +146,51 @@ def edit_line(
     return row
 
 
+def plan_from_requests(
+    session: Session, actor: Actor, *, objective: str = "maxmin", title: str | None = None
+) -> AllocationPlan:
+    """Plan the hubs' submitted requests against their stock on hand and store it as a draft.
+
+    Destinations are the requests, weighted by the need index of their country (1 when it cannot be
+    computed). Raises ``Forbidden`` unless the actor coordinates allocation and hubs, ``Invalid``
+    when no submitted request asks for anything in stock; see ``hub_requests.build_problem``.
+    """
+    _require_coordinator(actor)
+    actor.require_write(HUBS_MODULE, None)
+    built = hub_requests.build_problem(session)
+    try:
+        weights = need_weights_for(session, [(code, urgency, None) for code, urgency in sorted(built.urgency.items())])
+    except SolidarityError:
+        weights = {}
+    hub_requests.weigh(built.problem, weights)
+    count = len(built.problem["destinations"])
+    name = title or f"Open hub requests ({count} request{'s' if count != 1 else ''}), {utcnow():%Y-%m-%d %H:%M}"
+    return create_plan(session, actor, built.problem, objective=objective, title=name)
+
+
 def approve_plan(session: Session, actor: Actor, plan_id: int) -> AllocationPlan:
     """Approve a draft plan: records who and when. ``Conflict`` if approved already, ``Forbidden`` unless
-    the actor coordinates allocation."""
+    the actor coordinates allocation (and hubs, for a plan made from hub requests).
+
+    A plan made from hub requests is carried out in the same transaction: its requests are approved
+    with the plan's quantities and shipments proposed (``hub_requests.carry_out``); what was done is
+    kept in the plan JSON under ``"action"`` and in the audit entry.
+    """
     _require_coordinator(actor)
     row = get_plan(session, plan_id)
     if row.status is PlanStatus.APPROVED:
         raise Conflict(f"Plan {plan_id} is approved already", details={"existing_id": plan_id})
     before = _snapshot(row)
+    action: dict[str, Any] | None = None
+    if hub_requests.is_from_requests(row.problem):
+        action = hub_requests.carry_out(session, actor, row.id, row.problem, row.plan)
+        row.plan = {**row.plan, "action": action}
     row.status = PlanStatus.APPROVED
     row.approved_by = actor.label
     row.approved_at = utcnow()
+    after = _snapshot(row)
+    if action is not None:
+        after["action"] = action
     record(
         session,
         actor,
@@ -159,7 +199,7 @@ def approve_plan(session: Session, actor: Actor, plan_id: int) -> AllocationPlan
         entity_type="plan",
         entity_id=row.id,
         before=before,
-        after=_snapshot(row),
+        after=after,
     )
     return row
 

@@ -123,10 +123,44 @@ def save_command(
     console.print(f"Plan {result['id']} saved as a draft.", markup=False)
 
 
-@app.command("approve")
-def approve_command(ctx: typer.Context, plan_id: int = typer.Argument(..., help="Plan id")) -> None:
-    """Approve a draft plan."""
+@app.command("from-requests")
+def from_requests_command(
+    ctx: typer.Context,
+    objective: Objective = typer.Option(Objective.MAXMIN, "--objective", help="maxmin, proportional or efficiency"),
+    title: str | None = typer.Option(None, "--title", help="What the plan is for (default: dated)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Plan the hubs' submitted requests against their stock on hand; store the plan as a draft."""
     context = get(ctx)
     with context.transaction() as session:
-        service.approve_plan(session, context.actor, plan_id)
+        row = service.plan_from_requests(session, context.actor, objective=objective.value, title=title)
+        result = {
+            "id": row.id,
+            "title": row.title,
+            "status": row.status.value,
+            "metrics": row.plan["metrics"],
+            "allocations": row.plan["allocations"],
+        }
+    if as_json:
+        print_json(result)
+        return
+    print_table(
+        f"Plan {result['id']}: {result['title']} (draft)",
+        ["hub", "request", "item", "quantity"],
+        [(a["hub"], a["destination"], a["item"], a["quantity"]) for a in result["allocations"]],
+    )
+
+
+@app.command("approve")
+def approve_command(ctx: typer.Context, plan_id: int = typer.Argument(..., help="Plan id")) -> None:
+    """Approve a draft plan (one made from hub requests also approves them and proposes shipments)."""
+    context = get(ctx)
+    with context.transaction() as session:
+        action = service.approve_plan(session, context.actor, plan_id).plan.get("action")
     console.print(f"Plan {plan_id} approved.", markup=False)
+    if action:
+        console.print(
+            f"Requests approved: {action['approved_requests']}; left submitted: {action['left_submitted']}; "
+            f"shipments proposed: {action['shipments']}.",
+            markup=False,
+        )

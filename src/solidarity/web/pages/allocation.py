@@ -167,8 +167,35 @@ async def edit_line(request: Request, actor: ActorDep, session: SessionDep, plan
     return RedirectResponse(f"/allocation/plans/{plan_id}", status_code=303)
 
 
+@router.post("/from-requests")
+async def plan_from_requests(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    fields = await form_fields(request)
+    try:
+        with session.begin_nested():
+            row = service.plan_from_requests(session, actor, objective=fields.get("objective", "maxmin"))
+    except SolidarityError as exc:
+        return render(
+            request, "allocation/index.html", _landing(actor, session, error=exc.message), status_code=exc.status
+        )
+    flash(request, f"Plan {row.id} made from the open hub requests; saved as a draft")
+    return RedirectResponse(f"/allocation/plans/{row.id}", status_code=303)
+
+
 @router.post("/plans/{plan_id}/approve")
 def approve(request: Request, actor: ActorDep, session: SessionDep, plan_id: int) -> Response:
-    service.approve_plan(session, actor, plan_id)
-    flash(request, f"Plan {plan_id} approved")
+    try:
+        with session.begin_nested():
+            row = service.approve_plan(session, actor, plan_id)
+    except SolidarityError as exc:
+        row = service.get_plan(session, plan_id)
+        return render(
+            request, "allocation/plan.html", _plan_context(session, actor, row, exc.message), status_code=exc.status
+        )
+    action = row.plan.get("action")
+    message = f"Plan {plan_id} approved"
+    if action:
+        message += (
+            f"; {len(action['approved_requests'])} requests approved, {len(action['shipments'])} shipments proposed"
+        )
+    flash(request, message)
     return RedirectResponse(f"/allocation/plans/{plan_id}", status_code=303)
