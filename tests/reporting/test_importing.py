@@ -293,3 +293,11 @@ def test_file_sorted_by_date_then_out_of_order_is_checked_across_chunks(
     with pytest.raises(Invalid) as raised:
         import_text(who_rows(*duplicate), "v3.csv", on_error=OnError.ERROR_ALL)
     assert [d["line"] for d in raised.value.details if "twice" in d["reason"]] == [6, 6]
+
+
+def test_records_a_parser_refuses_are_counted_as_rejected(import_text: Importer) -> None:
+    text = who_rows("2020-03-03,FR,France,EURO,5,5,0,0", "2020-03-04,FR,France,EURO,x,6,0,0")
+    report = import_text(text, on_error=OnError.SKIP)
+    assert [p["line"] for p in report.problems if p["severity"] == "error"] == [3]
+    assert report.rejected == 1
+    assert report.accepted == 2

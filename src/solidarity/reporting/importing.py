@@ -11,8 +11,9 @@ set-based ``INSERT ... SELECT ... ON CONFLICT`` and the daily totals in one ``IN
 ... GROUP BY`` per series kind.
 
 Counting: ``rows_read`` counts records (lines) read; ``accepted``, ``flagged``, ``rejected`` and
-``unchanged`` count figures, one per area, date and measure. ``flagged`` figures are accepted
-figures carrying a warning (a negative new count, a falling cumulative).
+``unchanged`` count figures, one per area, date and measure, except that a record a parser refuses
+(an unreadable count or date) adds one to ``rejected``. ``flagged`` figures are accepted figures
+carrying a warning (a negative new count, a falling cumulative).
 """
 
 from __future__ import annotations
@@ -239,6 +240,7 @@ class Pipeline:
         self._resolved: dict[AreaRef, AreaSpec | None] = {}
         self._refused_lines: set[int | None] = set()
         self._foreign_areas: set[str] = set()
+        self._pipeline_errors = 0
         """Areas ``allowed_area`` refused: the import is refused with ``Forbidden`` naming them."""
         self._area_field, self._name_field = AREA_FIELDS.get(batch.source_format, ("area", "area"))
         # JHU: a country with only province rows is the sum of its provinces.
@@ -341,6 +343,7 @@ class Pipeline:
         return area_id
 
     def _error(self, line: int | None, field: str | None, value: object, reason: str) -> None:
+        self._pipeline_errors += 1
         self.problems.add(line=line, field=field, value=value, reason=reason)
 
     @property
@@ -625,6 +628,9 @@ class Pipeline:
         self.problems.raise_if_failed()
         self.writer.sync(self.version.id if self.version is not None else None)
         report = self.report
+        # Records a parser refused (an unreadable number or date) never reach the pipeline; they
+        # are rejected too, one per refused record.
+        report.rejected += self.problems.error_count - self._pipeline_errors
         report.problems = self.problems.listed()
         if self.version is None:
             return report
