@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -9,6 +10,8 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from solidarity.actor import Actor, Role
+from solidarity.assistance import service as assistance
+from solidarity.assistance.schemas import FlowCreate
 from solidarity.db import transaction
 from solidarity.hubs import ledger, locations
 from solidarity.partners import service as partners_service
@@ -63,3 +66,44 @@ def coordinator(make_person: Callable[..., object]) -> Actor:
     actor = person.actor
     assert isinstance(actor, Actor)
     return actor
+
+
+@dataclass
+class Flows:
+    """Two real assistance flows to the depot's operator: ventilators in kind, and money."""
+
+    in_kind: int
+    financial: int
+
+
+@pytest.fixture
+def assistance_flows(db: sessionmaker[Session], depot: Depot) -> Flows:
+    common = {
+        "provider": "UNICEF",
+        "receiver": "WFP",
+        "channel": "multilateral",
+        "stage": "delivery",
+        "flow_date": dt.date(2020, 4, 30),
+    }
+    with transaction(db) as session:
+        goods = assistance.record_flow(
+            session,
+            SYSTEM,
+            FlowCreate.model_validate(
+                common
+                | {
+                    "modality": "in-kind",
+                    "items": [{"item": "VENT-ICU", "quantity": 12}],
+                    "description": "Ventilators for the depot",
+                }
+            ),
+        )
+        money = assistance.record_flow(
+            session,
+            SYSTEM,
+            FlowCreate.model_validate(
+                common
+                | {"modality": "financial", "amount": "1000", "currency": "USD", "description": "Cash for the depot"}
+            ),
+        )
+        return Flows(in_kind=goods.flow_id, financial=money.flow_id)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from tests.hubs.conftest import Depot
+from tests.hubs.conftest import Depot, Flows
 
 Cli = Callable[..., tuple[int, str, str]]
 
 
-def test_add_receive_dispatch_stock_and_deliver(cli: Cli, depot: Depot) -> None:
+def test_add_receive_dispatch_stock_and_deliver(cli: Cli, depot: Depot, assistance_flows: Flows) -> None:
     code, out, _ = cli(
         "hubs", "add", "UNHRD Dubai", "--country", "AE", "--city", "Dubai", "--operator", "WFP", "--json"
     )
@@ -32,11 +32,11 @@ def test_add_receive_dispatch_stock_and_deliver(cli: Cli, depot: Depot) -> None:
         "--owner",
         "UNICEF",
         "--flow",
-        "17",
+        str(assistance_flows.in_kind),
         "--json",
     )
     assert code == 0, err
-    assert json.loads(out)["assistance_flow_id"] == 17
+    assert json.loads(out)["assistance_flow_id"] == assistance_flows.in_kind
     assert cli("hubs", "receive", "--hub", "Guangzhou", "--item", "VENT-ICU", "--quantity", "3")[0] == 0
     code, out, err = cli(
         "hubs", "dispatch", "--hub", "Guangzhou", "--to", "IT", "--item", "VENT-ICU", "--quantity", "14", "--json"

@@ -16,7 +16,7 @@ from solidarity.errors import Forbidden, Invalid, NotFound
 from solidarity.hubs import ledger, locations, shipments
 from solidarity.hubs.models import LocationKind, StockBalance
 from tests.conftest import Person
-from tests.hubs.conftest import SYSTEM, Depot
+from tests.hubs.conftest import SYSTEM, Depot, Flows
 from tests.hubs.helpers import assert_ledger_consistent, move_count, on_hand
 
 FUTURE = dt.date.today() + dt.timedelta(days=400)
@@ -24,10 +24,10 @@ UTC = dt.UTC
 
 
 def test_receipt_adds_stock_by_lot_and_owner_and_links_the_assistance_flow(
-    db: sessionmaker[Session], depot: Depot, receive: Callable[..., int]
+    db: sessionmaker[Session], depot: Depot, receive: Callable[..., int], assistance_flows: Flows
 ) -> None:
     receive(quantity=10, lot="V1", expiry=FUTURE)
-    receive(quantity=5, owner=depot.unicef, flow_id=42)
+    receive(quantity=5, owner=depot.unicef, flow_id=assistance_flows.in_kind)
     with transaction(db) as session:
         rows = ledger.stock_on_hand(session, hub="guangzhou")
         moves = ledger.moves_of(session)
@@ -35,8 +35,19 @@ def test_receipt_adds_stock_by_lot_and_owner_and_links_the_assistance_flow(
         ("V1", "World Food Programme", 10),
         ("NO-LOT", "UNICEF", 5),
     }
-    assert moves[0].assistance_flow_id == 42
+    assert moves[0].assistance_flow_id == assistance_flows.in_kind
     assert_ledger_consistent(db)
+
+
+@pytest.mark.parametrize(("which", "reason"), [("unknown", "does not exist"), ("financial", "not in-kind")])
+def test_receipt_refuses_a_link_to_a_flow_that_is_not_in_kind_goods(
+    db: sessionmaker[Session], receive: Callable[..., int], assistance_flows: Flows, which: str, reason: str
+) -> None:
+    flow_id = 424242 if which == "unknown" else assistance_flows.financial
+    with pytest.raises(Invalid, match=reason) as caught:
+        receive(quantity=5, flow_id=flow_id)
+    assert (caught.value.details[0]["field"], caught.value.details[0]["value"]) == ("flow", flow_id)
+    assert move_count(db) == 0
 
 
 @pytest.mark.parametrize("quantity", [0, -3, 2.5, "7", True])

@@ -11,12 +11,16 @@ from solidarity.actor import Role
 from solidarity.db import transaction
 from solidarity.hubs import demo
 from tests.conftest import Person, csrf_from, sign_in
-from tests.hubs.conftest import SYSTEM, Depot
+from tests.hubs.conftest import SYSTEM, Depot, Flows
 from tests.hubs.helpers import move_count
 
 
 def test_api_receive_dispatch_deliver_and_stock_csv(
-    client: TestClient, depot: Depot, make_person: Callable[..., Person], token_for: Callable[[Person], dict[str, str]]
+    client: TestClient,
+    depot: Depot,
+    assistance_flows: Flows,
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
 ) -> None:
     headers = token_for(make_person(Role.COORDINATOR, modules=["hubs"]))
     response = client.post(
@@ -28,7 +32,7 @@ def test_api_receive_dispatch_deliver_and_stock_csv(
             "lot": "T1",
             "expiry": "2099-01-01",
             "owner": "UNICEF",
-            "flow_id": 5,
+            "flow_id": assistance_flows.in_kind,
         },
         headers=headers,
     )

@@ -20,6 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
+from solidarity.assistance import service as assistance
 from solidarity.audit import service as audit
 from solidarity.db.base import utcnow
 from solidarity.errors import Conflict, Invalid, NotFound
@@ -329,8 +330,8 @@ def receive(
     found = resolve_item(session, item)
     org = _owner_for(session, actor, owner, location)
     actor.require_write(MODULE, org.id)
-    if flow_id is not None and flow_id <= 0:
-        raise Invalid(f"Flow id {flow_id} is not valid", details=[{"field": "flow", "value": flow_id}])
+    if flow_id is not None:
+        _check_in_kind_flow(session, flow_id)
     if expiry is not None and is_expired(expiry, _aware(occurred_at).date()):
         raise Invalid(
             f"Lot {lot} expired on {expiry}: expired goods are not received into stock",
@@ -358,6 +359,25 @@ def receive(
     )
     _audit_move(session, actor, move, "receive")
     return move
+
+
+IN_KIND = "in-kind"
+
+
+def _check_in_kind_flow(session: Session, flow_id: int) -> None:
+    """A receipt may only point at an in-kind assistance flow that exists in the ledger."""
+    try:
+        version = assistance.current_version(session, flow_id)
+    except NotFound:
+        raise Invalid(
+            f"Assistance flow {flow_id} does not exist",
+            details=[{"field": "flow", "value": flow_id, "reason": "unknown assistance flow"}],
+        ) from None
+    if version.modality.value != IN_KIND:
+        raise Invalid(
+            f"Assistance flow {flow_id} is {version.modality.value}, not in-kind goods, which receipts fulfil",
+            details=[{"field": "flow", "value": flow_id, "reason": f"modality {version.modality.value}"}],
+        )
 
 
 def available_stock(
