@@ -239,3 +239,10 @@ def test_demo_banner_shows_only_when_the_instance_holds_demo_data(app: FastAPI, 
     with TestClient(app) as demo:
         assert 'data-testid="demo-banner"' in demo.get("/").text
         assert 'data-testid="demo-banner"' in demo.get("/reporting").text
+
+
+def test_every_page_header_shows_the_signed_in_user(client: TestClient, admin: Person) -> None:
+    sign_in(client, admin)
+    # The genomes landing page's handler does not ask for the actor itself.
+    assert admin.email in client.get("/genomes").text
+    assert admin.email in client.get("/knowledge/vaccines").text

@@ -11,7 +11,9 @@ from starlette.responses import Response
 
 from solidarity import __version__
 from solidarity.actor import Actor
+from solidarity.errors import SolidarityError
 from solidarity.web.csrf import csrf_token
+from solidarity.web.deps import get_actor
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -33,12 +35,23 @@ def make_templates() -> Jinja2Templates:
     return templates
 
 
+def _page_actor(request: Request) -> Actor:
+    """The signed-in user for the page header, also on pages whose handler did not ask for one."""
+    known: Actor | None = getattr(request.state, "actor", None)
+    if known is not None:
+        return known
+    try:
+        return get_actor(request, request.app.state.sessionmaker)
+    except SolidarityError:
+        return Actor.anonymous()
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, *, status_code: int = 200
 ) -> Response:
     """Render ``template`` with the page context every layout needs."""
     templates: Jinja2Templates = request.app.state.templates
-    actor: Actor = getattr(request.state, "actor", None) or Actor.anonymous()
+    actor = _page_actor(request)
     base: dict[str, Any] = {
         "actor": actor,
         "csrf_token": csrf_token(request) if "session" in request.scope else "",
