@@ -231,6 +231,34 @@ def dispatch_shipment(
     return shipment
 
 
+def _move_all_lines(
+    session: Session,
+    actor: Actor,
+    shipment: Shipment,
+    source: Location,
+    destination: Location,
+    reason: MoveReason,
+    document_number: str | None = None,
+) -> None:
+    """Move every line of the shipment, whole, from ``source`` to ``destination``."""
+    for line in shipment.lines:
+        lot = session.get(Lot, line.lot_id)
+        assert lot is not None
+        apply_move(
+            session,
+            actor,
+            from_location=source,
+            to_location=destination,
+            item_id=line.item_id,
+            lot=lot,
+            quantity=line.quantity,
+            owner_id=line.owner_organisation_id,
+            reason=reason,
+            shipment_id=shipment.id,
+            document_number=document_number,
+        )
+
+
 def _dispatch_lines(
     session: Session,
     actor: Actor,
@@ -242,22 +270,9 @@ def _dispatch_lines(
 ) -> None:
     transit = virtual_location(session, LocationKind.IN_TRANSIT)
     now = utcnow()
-    for line in shipment.lines:
-        lot = session.get(Lot, line.lot_id)
-        assert lot is not None
-        apply_move(
-            session,
-            actor,
-            from_location=hub,
-            to_location=transit,
-            item_id=line.item_id,
-            lot=lot,
-            quantity=line.quantity,
-            owner_id=line.owner_organisation_id,
-            reason=MoveReason.DISPATCH,
-            shipment_id=shipment.id,
-            document_number=document_number or f"SHP-{shipment.id}",
-        )
+    _move_all_lines(
+        session, actor, shipment, hub, transit, MoveReason.DISPATCH, document_number or f"SHP-{shipment.id}"
+    )
     shipment.state = ShipmentState.DISPATCHED
     shipment.dispatched_at = now
     if expected_arrival is not None:
@@ -511,21 +526,7 @@ def declare_lost(session: Session, actor: Actor, shipment_id: int, *, reason: st
     before = _snapshot(shipment)
     transit = virtual_location(session, LocationKind.IN_TRANSIT)
     lost = virtual_location(session, LocationKind.LOST)
-    for line in shipment.lines:
-        lot = session.get(Lot, line.lot_id)
-        assert lot is not None
-        apply_move(
-            session,
-            actor,
-            from_location=transit,
-            to_location=lost,
-            item_id=line.item_id,
-            lot=lot,
-            quantity=line.quantity,
-            owner_id=line.owner_organisation_id,
-            reason=MoveReason.LOSS,
-            shipment_id=shipment.id,
-        )
+    _move_all_lines(session, actor, shipment, transit, lost, MoveReason.LOSS)
     shipment.state = ShipmentState.LOST
     shipment.lost_reason = reason.strip()
     _record(session, actor, shipment, "declare_lost", before, reason)
