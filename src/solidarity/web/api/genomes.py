@@ -7,7 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 from starlette.responses import Response
 
 from solidarity.config import Settings
@@ -43,16 +43,17 @@ def max_sequence_bytes(settings: Settings) -> int:
 
 
 def genome_filter(
-    dataset: str | None = None,
-    clade: str | None = None,
-    country: str | None = None,
+    dataset: Annotated[str | None, Query(max_length=100)] = None,
+    clade: Annotated[str | None, Query(max_length=40)] = None,
+    country: Annotated[str | None, Query(max_length=100)] = None,
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
-    lab: str | None = None,
-    qc_status: str | None = None,
-    set_id: str | None = None,
-    mutation: list[str] | None = None,
+    lab: Annotated[str | None, Query(max_length=200)] = None,
+    qc_status: Annotated[str | None, Query(max_length=20)] = None,
+    set_id: Annotated[str | None, Query(max_length=40)] = None,
+    mutation: MutationQuery = None,
 ) -> queries.GenomeFilter:
+    """The metadata and mutation filters shared by the listing and the download."""
     return queries.GenomeFilter(
         dataset=dataset,
         clade=clade,
@@ -64,6 +65,9 @@ def genome_filter(
         set_id=set_id,
         mutations=list(mutation or []),
     )
+
+
+GenomeFilterDep = Annotated[queries.GenomeFilter, Depends(genome_filter)]
 
 
 @router.get("/datasets")
@@ -123,18 +127,9 @@ def submit(
 def list_genomes(
     session: SessionDep,
     page: PageDep,
-    dataset: Annotated[str | None, Query(max_length=100)] = None,
-    clade: Annotated[str | None, Query(max_length=40)] = None,
-    country: Annotated[str | None, Query(max_length=100)] = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    lab: Annotated[str | None, Query(max_length=200)] = None,
-    qc_status: Annotated[str | None, Query(max_length=20)] = None,
-    set_id: Annotated[str | None, Query(max_length=40)] = None,
-    mutation: MutationQuery = None,
+    where: GenomeFilterDep,
 ) -> Response:
     """Genome metadata matching every filter given (public); ``?format=csv`` for all of them as CSV."""
-    where = genome_filter(dataset, clade, country, date_from, date_to, lab, qc_status, set_id, mutation)
     rows, count = queries.search(session, where, limit=page.limit, offset=page.offset)
 
     def every_row() -> list[GenomePublic]:
@@ -187,18 +182,9 @@ def accept_terms(session: SessionDep, actor: ActorDep) -> dict[str, Any]:
 def download(
     session: SessionDep,
     actor: ActorDep,
-    dataset: Annotated[str | None, Query(max_length=100)] = None,
-    clade: Annotated[str | None, Query(max_length=40)] = None,
-    country: Annotated[str | None, Query(max_length=100)] = None,
-    date_from: dt.date | None = None,
-    date_to: dt.date | None = None,
-    lab: Annotated[str | None, Query(max_length=200)] = None,
-    qc_status: Annotated[str | None, Query(max_length=20)] = None,
-    set_id: Annotated[str | None, Query(max_length=40)] = None,
-    mutation: MutationQuery = None,
+    where: GenomeFilterDep,
 ) -> Response:
     """A .zip of sequences.fasta, acknowledgements.tsv and CITATION.txt (registered users who accepted the terms)."""
-    where = genome_filter(dataset, clade, country, date_from, date_to, lab, qc_status, set_id, mutation)
     bundle = access.download(session, actor, where)
     return Response(
         bundle.zip_bytes(),
