@@ -146,7 +146,7 @@ def test_new_flow_form_records_a_flow_and_shows_errors(
         "recipients": "RS:100",
         "items": "MASK-SURG:5000",
         "description": "Masks to Serbia",
-        "source_citation": "Press release of 1 April 2020",
+        "sources": "Press release of 1 April 2020",
     }
     done = client.post("/assistance/flows/new", data=fields, follow_redirects=False)
     assert done.status_code == 303, done.text

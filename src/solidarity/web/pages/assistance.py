@@ -1,7 +1,7 @@
 """Assistance pages: overview, flows with their versions and chains, the new-flow form, Table 1 and reports.
 
 Every number on a report links to the flows behind it (the flows list under the same filters).
-The new-flow form takes lists in the CSV import's cell syntax, so there is one way to write them.
+The forms (record, revise, another source's figure) are in ``assistance_forms``.
 """
 
 from __future__ import annotations
@@ -12,22 +12,22 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from solidarity.assistance import service
-from solidarity.assistance.importing import row_to_flow
 from solidarity.assistance.models import Boundary, Channel, Modality, Stage, Terms
 from solidarity.assistance.reports import TABLE1_TITLE, ReportRow
 from solidarity.errors import Invalid, NotFound, SolidarityError
 from solidarity.partners import service as partners
 from solidarity.web.deps import ActorDep, SessionDep
-from solidarity.web.forms import form_fields
 from solidarity.web.maps import ColourScale, MapEntry, choropleth, legend
-from solidarity.web.templating import flash, render
+from solidarity.web.pages import assistance_forms
+from solidarity.web.templating import render
 
 router = APIRouter(prefix="/assistance")
+# the forms first: "/flows/new" must match before "/flows/{flow_id}"
+router.include_router(assistance_forms.router)
 PAGE = 50
 STAGES = [s.value for s in Stage]
 USD_SCALE = ColourScale((100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000, 10_000_000_000), "USD paid")
@@ -137,40 +137,6 @@ def flows_page(request: Request, actor: ActorDep, session: SessionDep, page: int
     return render(request, "assistance/flows.html", context)
 
 
-def _new_form(request: Request, values: dict[str, str], error: str | None = None, status: int = 200) -> Response:
-    context = _common({}) | {"values": values, "error": error}
-    return render(request, "assistance/new_flow.html", context, status_code=status)
-
-
-@router.get("/flows/new")
-def new_flow_page(request: Request, actor: ActorDep) -> Response:
-    actor.require_authenticated()
-    return _new_form(request, {"flow_date": dt.date.today().isoformat(), "currency": "USD"})
-
-
-@router.post("/flows/new")
-async def create_flow(request: Request, actor: ActorDep, session: SessionDep) -> Response:
-    actor.require_authenticated()
-    fields = await form_fields(request)
-    row = dict(fields)
-    if fields.get("source_citation"):
-        row["sources"] = " | ".join(fields.get(k, "") for k in ("source_citation", "source_url", "source_page")).rstrip(
-            " |"
-        )
-    try:
-        version = service.record_flow(session, actor, row_to_flow(session, row, {}))
-    except SolidarityError as exc:
-        session.rollback()
-        details = exc.details if isinstance(exc.details, list) else []
-        fields_named = ", ".join(str(d.get("field")) for d in details if isinstance(d, dict) and d.get("field"))
-        message = exc.message + (
-            f" (field: {fields_named})" if fields_named and fields_named not in exc.message else ""
-        )
-        return _new_form(request, fields, message, exc.status)
-    flash(request, f"Flow {version.flow_id} recorded")
-    return RedirectResponse(f"/assistance/flows/{version.flow_id}", status_code=303)
-
-
 @router.get("/flows/{flow_id}")
 def flow_page(
     request: Request, flow_id: int, actor: ActorDep, session: SessionDep, version: int | None = None
@@ -181,7 +147,12 @@ def flow_page(
     fulfilled_by = service.fulfilling(session, flow_id)
     related = [shown, *history, *up, *down, *fulfilled_by]
     names = _names(session, {v.provider_id for v in related} | {v.receiver_id for v in related} | {shown.reporter_id})
+    subject = shown.claim_subject
+    current = shown if shown.is_current else history[-1]
     context = _common({}) | {
+        "may_revise": assistance_forms.may_write(actor, current.provider_id, current.reporter_id),
+        "others": service.discrepancies(session, {subject}) if subject else [],
+        "notes": [c for c in service.list_claims(session, subject) if c.amount is None] if subject else [],
         "flow": shown,
         "history": history,
         "up": up,
