@@ -34,7 +34,9 @@ class DocumentCreate(BaseModel):
     link: str | None = Field(None, max_length=1000, pattern=r"^https?://")
     translation_of: int | None = Field(None, description="Id of a document this one translates")
     measure_ids: list[int] = Field(default_factory=list)
-    training_session_id: int | None = None
+    training_session_id: int | None = Field(
+        None, description="Id of a training flow in the assistance ledger (modality or capacity kind training)"
+    )
 
     @field_validator("topics", "countries")
     @classmethod
@@ -47,6 +49,47 @@ class DocumentCreate(BaseModel):
         if not value.strip():
             raise ValueError("title is blank")
         return value.strip()
+
+
+class DocumentUpdate(BaseModel):
+    """The fields to change; a field left out stays as it is, ``null`` clears an optional one.
+
+    ``translation_of`` joins the translations of that document; ``null`` takes the document out of its group.
+    """
+
+    title: str | None = Field(None, min_length=1, max_length=500)
+    summary: str | None = Field(None, max_length=20000)
+    language: str | None = Field(None, min_length=2, max_length=12, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+    document_type: DocumentType | None = None
+    topics: list[str] | None = None
+    organisation: str | None = Field(None, description="New publisher: id, name, acronym or alias (not removable)")
+    published_on: dt.date | None = None
+    countries: list[str] | None = None
+    link: str | None = Field(None, max_length=1000, pattern=r"^https?://")
+    translation_of: int | None = None
+    measure_ids: list[int] | None = None
+    training_session_id: int | None = None
+
+    @field_validator("topics", "countries")
+    @classmethod
+    def _dedupe(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _clean_list(values)
+
+    @field_validator("title")
+    @classmethod
+    def _strip(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("title is blank")
+        return None if value is None else value.strip()
+
+
+class TrainingSessionPublic(BaseModel):
+    """The training session (an assistance flow) a document belongs to."""
+
+    flow_id: int
+    topic: str
+    flow_date: dt.date
+    url: str
 
 
 class DocumentPublic(BaseModel):
@@ -65,10 +108,11 @@ class DocumentPublic(BaseModel):
     file_size: int | None
     translation_group: int | None
     training_session_id: int | None
+    training_session: TrainingSessionPublic | None = None
     measure_ids: list[int]
 
     @classmethod
-    def of(cls, doc: Document) -> DocumentPublic:
+    def of(cls, doc: Document, training: TrainingSessionPublic | None = None) -> DocumentPublic:
         return cls(
             id=doc.id,
             title=doc.title,
@@ -85,6 +129,7 @@ class DocumentPublic(BaseModel):
             file_size=doc.file_size,
             translation_group=doc.translation_group,
             training_session_id=doc.training_session_id,
+            training_session=training,
             measure_ids=[m.measure_id for m in doc.measures],
         )
 

@@ -21,13 +21,14 @@ from sqlalchemy import ColumnElement, Float, Integer, exists, func, literal_colu
 from sqlalchemy.orm import Session, selectinload
 
 from solidarity.actor import Actor
+from solidarity.assistance import service as assistance
 from solidarity.audit import service as audit
 from solidarity.errors import Invalid, NotFound, TooLarge
 from solidarity.imports import check_upload_name
 from solidarity.knowledge.extraction import extract_text
 from solidarity.knowledge.filetypes import sniff
 from solidarity.knowledge.models import Document, DocumentCountry, DocumentMeasure, DocumentTopic, DocumentType, Measure
-from solidarity.knowledge.schemas import DocumentCreate
+from solidarity.knowledge.schemas import DocumentCreate, DocumentUpdate
 from solidarity.knowledge.search import ParsedQuery, cjk_terms, fts5_query, highlight, parse_query
 from solidarity.partners import service as partners
 from solidarity.partners.models import Organisation
@@ -68,6 +69,15 @@ class Hit:
     document: Document
     score: float
     snippet: str
+
+
+@dataclass(frozen=True)
+class TrainingSession:
+    """A training recorded in the assistance ledger: the flow, what it taught, and when."""
+
+    flow_id: int
+    topic: str
+    flow_date: dt.date
 
 
 @dataclass(frozen=True)
@@ -135,7 +145,8 @@ def _organisation(session: Session, text_: str | None, field_name: str = "organi
 
 def snapshot(doc: Document) -> dict[str, Any]:
     fields = tuple(c.key for c in Document.__table__.columns if c.key not in ("body_text", "cjk_terms"))
-    return audit.snapshot(doc, fields) | {"topics": doc.topic_names, "countries": doc.country_codes}
+    linked = {"topics": doc.topic_names, "countries": doc.country_codes}
+    return audit.snapshot(doc, fields) | linked | {"measure_ids": sorted(m.measure_id for m in doc.measures)}
 
 
 def add_document(
@@ -150,9 +161,9 @@ def add_document(
     """Add a document with its file (PDF, HTML, Markdown, text) or link, and index it for search.
 
     Raises ``Forbidden`` unless the actor writes knowledge for the publishing organisation (an
-    editor's own by default), ``Invalid`` for an unknown organisation, country, measure or
-    translated document, ``TooLarge`` past ``max_bytes``, ``UnsupportedFileType`` when the content
-    is not a document, and ``UnreadableDocument`` for a PDF that cannot be read.
+    editor's own by default), ``Invalid`` for an unknown organisation, country, measure, translated
+    document or training session, ``TooLarge`` past ``max_bytes``, ``UnsupportedFileType`` when the
+    content is not a document, and ``UnreadableDocument`` for a PDF that cannot be read.
     """
     org = _organisation(session, data.organisation)
     owner = org.id if org is not None else actor.organisation_id
@@ -166,45 +177,185 @@ def add_document(
         organisation_id=owner,
         published_on=data.published_on,
         link=data.link,
-        training_session_id=data.training_session_id,
+        training_session_id=_training_session_id(session, data.training_session_id),
         body_text="",
     )
     if upload is not None:
-        name = check_upload_name(upload.name)
-        if len(upload.content) > max_bytes:
-            raise TooLarge(
-                f"{name} is larger than the upload limit of {max_bytes} bytes",
-                details={"limit_bytes": max_bytes, "file": name},
-            )
-        kind = sniff(upload.content, name)
-        doc.body_text = extract_text(upload.content, kind, name)
-        doc.file_name, doc.file_kind, doc.file_size = name, kind.value, len(upload.content)
-        doc.file_sha256 = _store(storage_dir, upload.content)
+        _attach(doc, upload, storage_dir=storage_dir, max_bytes=max_bytes)
     if data.translation_of is not None:
-        original = session.get(Document, data.translation_of)
-        if original is None:
-            raise Invalid(
-                f"Document {data.translation_of} to translate does not exist",
-                details=[{"field": "translation_of", "value": data.translation_of, "reason": "unknown document"}],
-            )
-        if original.translation_group is None:
-            original.translation_group = original.id
-        doc.translation_group = original.translation_group
-    for measure_id in dict.fromkeys(data.measure_ids):
-        if session.get(Measure, measure_id) is None:
-            raise Invalid(
-                f"Measure {measure_id} does not exist",
-                details=[{"field": "measure_ids", "value": measure_id, "reason": "unknown measure"}],
-            )
-        doc.measures.append(DocumentMeasure(measure_id=measure_id))
+        _join_translations(session, doc, data.translation_of)
+    doc.measures = _measures(session, data.measure_ids)
     doc.topics = [DocumentTopic(topic=t.lower()) for t in data.topics]
     doc.countries = [DocumentCountry(country_code=c) for c in dict.fromkeys(countries)]
-    doc.cjk_terms = cjk_terms(f"{doc.title}\n{doc.summary}\n{doc.body_text}")
+    _index(doc)
     session.add(doc)
     session.flush()
     audit.record(
         session, actor, module=MODULE, action="add", entity_type="document", entity_id=doc.id, after=snapshot(doc)
     )
+    return doc
+
+
+def _attach(doc: Document, upload: Upload, *, storage_dir: Path, max_bytes: int) -> None:
+    """Check, store and extract ``upload`` as the document's file (its text replaces the old file's)."""
+    name = check_upload_name(upload.name)
+    if len(upload.content) > max_bytes:
+        raise TooLarge(
+            f"{name} is larger than the upload limit of {max_bytes} bytes",
+            details={"limit_bytes": max_bytes, "file": name},
+        )
+    kind = sniff(upload.content, name)
+    doc.body_text = extract_text(upload.content, kind, name)
+    doc.file_name, doc.file_kind, doc.file_size = name, kind.value, len(upload.content)
+    doc.file_sha256 = _store(storage_dir, upload.content)
+
+
+def _index(doc: Document) -> None:
+    """Refresh the CJK search terms; the engine's index follows the row (FTS5 triggers, generated tsvector)."""
+    doc.cjk_terms = cjk_terms(f"{doc.title}\n{doc.summary}\n{doc.body_text}")
+
+
+def _join_translations(session: Session, doc: Document, original_id: int) -> None:
+    original = session.get(Document, original_id)
+    if original is None or (doc.id is not None and original.id == doc.id):
+        reason = "unknown document" if original is None else "a document cannot translate itself"
+        raise Invalid(
+            f"Document {original_id} cannot be the original: {reason}",
+            details=[{"field": "translation_of", "value": original_id, "reason": reason}],
+        )
+    if original.translation_group is None:
+        original.translation_group = original.id
+    doc.translation_group = original.translation_group
+
+
+def _measures(session: Session, measure_ids: Sequence[int]) -> list[DocumentMeasure]:
+    for measure_id in dict.fromkeys(measure_ids):
+        if session.get(Measure, measure_id) is None:
+            raise Invalid(
+                f"Measure {measure_id} does not exist",
+                details=[{"field": "measure_ids", "value": measure_id, "reason": "unknown measure"}],
+            )
+    return [DocumentMeasure(measure_id=m) for m in dict.fromkeys(measure_ids)]
+
+
+def _training_session_id(session: Session, flow_id: int | None) -> int | None:
+    if flow_id is not None:
+        training_session(session, flow_id)
+    return flow_id
+
+
+def training_session(session: Session, flow_id: int) -> TrainingSession:
+    """The training session recorded as assistance flow ``flow_id``.
+
+    Raises ``Invalid`` (field ``training_session_id``) when the ledger has no such flow or the flow
+    is not training (modality or capacity kind ``training``).
+    """
+    try:
+        version = assistance.current_version(session, flow_id)
+    except NotFound:
+        version = None
+    if version is None or not _is_training(version.modality, version.capacity_kind):
+        reason = "no such assistance flow" if version is None else "the assistance flow is not a training"
+        raise Invalid(
+            f"Training session {flow_id}: {reason}",
+            details=[{"field": "training_session_id", "value": flow_id, "reason": reason}],
+        )
+    topic = version.topic or version.activities or version.description
+    return TrainingSession(flow_id, topic, version.flow_date)
+
+
+def document_training_session(session: Session, doc: Document) -> TrainingSession | None:
+    """The training session ``doc`` links to, or None (also when that flow is no longer a training)."""
+    if doc.training_session_id is None:
+        return None
+    try:
+        return training_session(session, doc.training_session_id)
+    except Invalid:
+        return None
+
+
+def _is_training(modality: object, capacity_kind: object) -> bool:
+    return str(modality) == "training" or str(capacity_kind) == "training"
+
+
+def training_sessions(session: Session, *, limit: int = 200) -> list[TrainingSession]:
+    """Training sessions in the assistance ledger, newest first (for choosing one in a form)."""
+    flows, _ = assistance.list_flows(session, assistance.Filters(modality="training"), limit=limit)
+    return [TrainingSession(v.flow_id, v.topic or v.activities or v.description, v.flow_date) for v in flows]
+
+
+def update_document(
+    session: Session,
+    actor: Actor,
+    document_id: int,
+    data: DocumentUpdate,
+    *,
+    upload: Upload | None = None,
+    storage_dir: Path,
+    max_bytes: int,
+) -> Document:
+    """Change the fields sent in ``data`` and, with ``upload``, replace the file and re-extract its text.
+
+    Search follows at once: the row's text and CJK terms change in the same transaction as the
+    index (FTS5 triggers on SQLite, the generated ``tsvector`` on PostgreSQL). Raises ``Forbidden``
+    unless the actor writes the document's organisation (and the new one, when it moves), and the
+    errors of ``add_document`` for bad values or files.
+    """
+    doc = get_document(session, document_id)
+    actor.require_write(MODULE, doc.organisation_id)
+    before = snapshot(doc)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("organisation"):  # a publisher can be changed, not removed
+        org = _organisation(session, data.organisation)
+        if org is not None and org.id != doc.organisation_id:
+            actor.require_write(MODULE, org.id)
+            doc.organisation_id = org.id
+    for name in ("title", "document_type"):
+        if changes.get(name) is not None:
+            setattr(doc, name, changes[name])
+    if "summary" in changes:
+        doc.summary = (data.summary or "").strip()
+    if changes.get("language") is not None:
+        doc.language = str(changes["language"]).lower()
+    for name in ("published_on", "link"):
+        if name in changes:
+            setattr(doc, name, changes[name])
+    # Rows that stay are kept, not deleted and inserted again (the flush would insert first and
+    # trip the unique constraints).
+    if "topics" in changes:
+        kept = {t.topic: t for t in doc.topics}
+        topics = dict.fromkeys(t.lower() for t in data.topics or [])
+        doc.topics = [kept.get(t) or DocumentTopic(topic=t) for t in topics]
+    if "countries" in changes:
+        codes = dict.fromkeys(resolve_country(c, field="countries").alpha2 for c in data.countries or [])
+        kept_countries = {c.country_code: c for c in doc.countries}
+        doc.countries = [kept_countries.get(c) or DocumentCountry(country_code=c) for c in codes]
+    if "measure_ids" in changes:
+        kept_measures = {m.measure_id: m for m in doc.measures}
+        doc.measures = [kept_measures.get(m.measure_id) or m for m in _measures(session, data.measure_ids or [])]
+    if "training_session_id" in changes:
+        doc.training_session_id = _training_session_id(session, data.training_session_id)
+    if "translation_of" in changes:
+        if data.translation_of is None:
+            doc.translation_group = None
+        else:
+            _join_translations(session, doc, data.translation_of)
+    if upload is not None:
+        _attach(doc, upload, storage_dir=storage_dir, max_bytes=max_bytes)
+    _index(doc)
+    session.flush()
+    after = snapshot(doc)
+    if after != before:
+        audit.record(
+            session,
+            actor,
+            module=MODULE,
+            action="update",
+            entity_type="document",
+            entity_id=doc.id,
+            before=before,
+            after=after,
+        )
     return doc
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Annotated, Any
 
@@ -12,17 +13,19 @@ from starlette.responses import Response
 from solidarity.errors import Invalid, NotFound
 from solidarity.knowledge import measures, service, vaccines
 from solidarity.knowledge.filetypes import FileKind
-from solidarity.knowledge.models import DocumentType, MeasureType, Phase, Platform
+from solidarity.knowledge.models import Document, DocumentType, MeasureType, Phase, Platform
 from solidarity.knowledge.schemas import (
     CandidateCreate,
     CandidatePublic,
     CandidateUpdate,
     DocumentCreate,
     DocumentPublic,
+    DocumentUpdate,
     MeasureCreate,
     MeasurePublic,
     MeasureUpdate,
     SearchHitPublic,
+    TrainingSessionPublic,
 )
 from solidarity.knowledge.service import DocumentFilters
 from solidarity.web.api.listing import PageDep, listing
@@ -105,6 +108,7 @@ def upload_document(
     published_on: Annotated[dt.date | None, Form()] = None,
     link: Annotated[str | None, Form(max_length=1000)] = None,
     translation_of: Annotated[int | None, Form()] = None,
+    training_session_id: Annotated[int | None, Form(description="A training flow in the assistance ledger")] = None,
 ) -> DocumentPublic:
     """Add a document with a file or a link (size limit ``SOLIDARITY_MAX_UPLOAD_BYTES``; 413 beyond;
     415 for content that is not a document; 422 for a PDF that cannot be read)."""
@@ -122,6 +126,7 @@ def upload_document(
             "published_on": published_on,
             "link": link or None,
             "translation_of": translation_of,
+            "training_session_id": training_session_id,
         },
     )
     upload = None
@@ -132,22 +137,66 @@ def upload_document(
     doc = service.add_document(
         session, actor, data, upload=upload, storage_dir=settings.data_dir, max_bytes=settings.max_upload_bytes
     )
-    return DocumentPublic.of(doc)
+    return _public(session, doc)
+
+
+def _public(session: SessionDep, doc: Document) -> DocumentPublic:
+    """The document with its training session's topic, date and page, when it links to one."""
+    found = service.document_training_session(session, doc)
+    if found is None:
+        return DocumentPublic.of(doc)
+    url = f"/assistance/flows/{found.flow_id}"
+    return DocumentPublic.of(doc, TrainingSessionPublic(**dataclasses.asdict(found), url=url))
 
 
 @router.post("/documents", status_code=201)
 def add_document(data: DocumentCreate, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> DocumentPublic:
     """Add a document that is a link (files go to ``/documents/upload``)."""
     doc = service.add_document(session, actor, data, storage_dir=settings.data_dir, max_bytes=settings.max_upload_bytes)
-    return DocumentPublic.of(doc)
+    return _public(session, doc)
+
+
+@router.patch("/documents/{document_id}")
+def update_document(
+    document_id: int, data: DocumentUpdate, session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> DocumentPublic:
+    """Change the fields sent (``null`` clears an optional field); search reflects the change at once."""
+    doc = service.update_document(
+        session, actor, document_id, data, storage_dir=settings.data_dir, max_bytes=settings.max_upload_bytes
+    )
+    return _public(session, doc)
+
+
+@router.put("/documents/{document_id}/file")
+def replace_file(
+    document_id: int,
+    session: SessionDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="PDF, HTML, Markdown or plain text")],
+) -> DocumentPublic:
+    """Replace the attached file: its text is extracted again and the document re-indexed (the same
+    checks as an upload: 413, 415, 422)."""
+    actor.require_write(service.MODULE, service.get_document(session, document_id).organisation_id)
+    upload = service.read_upload(file.file, file.filename or "", settings.max_upload_bytes)
+    doc = service.update_document(
+        session,
+        actor,
+        document_id,
+        DocumentUpdate(),
+        upload=upload,
+        storage_dir=settings.data_dir,
+        max_bytes=settings.max_upload_bytes,
+    )
+    return _public(session, doc)
 
 
 @router.get("/documents/{document_id}")
 def get_document(document_id: int, session: SessionDep) -> dict[str, Any]:
-    """A document and its translations."""
+    """A document, its translations and its training session."""
     doc = service.get_document(session, document_id)
     others = service.translations(session, doc)
-    return DocumentPublic.of(doc).model_dump(mode="json") | {
+    return _public(session, doc).model_dump(mode="json") | {
         "translations": [{"id": d.id, "language": d.language, "title": d.title} for d in others]
     }
 

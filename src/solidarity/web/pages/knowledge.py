@@ -14,7 +14,7 @@ from starlette.responses import Response
 from solidarity.errors import Invalid, SolidarityError
 from solidarity.knowledge import measures, service, vaccines
 from solidarity.knowledge.models import DocumentType, MeasureType, Phase, Platform
-from solidarity.knowledge.schemas import DocumentCreate
+from solidarity.knowledge.schemas import DocumentCreate, DocumentUpdate
 from solidarity.knowledge.service import DocumentFilters
 from solidarity.partners import service as partners
 from solidarity.reference.countries import find_country, resolve_country
@@ -112,7 +112,8 @@ def document_page(request: Request, document_id: int, actor: ActorDep, session: 
         "measures": linked,
         "publisher": publisher,
         "country_name": country_name,
-        "can_delete": actor.can_write(service.MODULE, doc.organisation_id),
+        "training": service.document_training_session(session, doc),
+        "can_edit": actor.can_write(service.MODULE, doc.organisation_id),
     }
     return render(request, "knowledge/document.html", context)
 
@@ -123,8 +124,98 @@ def _upload_page(request: Request, session: Any, values: dict[str, str], error: 
         "types": list(DocumentType),
         "error": error,
         "documents": service.list_documents(session, limit=200).items,
+        "training_sessions": service.training_sessions(session),
     }
     return render(request, "knowledge/upload.html", context, status_code=status)
+
+
+def _edit_page(
+    request: Request, session: Any, doc: Any, values: dict[str, str], error: str | None, status: int
+) -> Response:
+    context = {
+        "doc": doc,
+        "values": values,
+        "types": list(DocumentType),
+        "error": error,
+        "documents": [d for d in service.list_documents(session, limit=200).items if d.id != doc.id],
+        "training_sessions": service.training_sessions(session),
+    }
+    return render(request, "knowledge/edit.html", context, status_code=status)
+
+
+def _document_values(session: Any, doc: Any) -> dict[str, str]:
+    """The form's starting values: what the document holds now."""
+    others = service.translations(session, doc)
+    publisher = partners.get_organisation(session, doc.organisation_id) if doc.organisation_id else None
+    return {
+        "title": doc.title,
+        "summary": doc.summary,
+        "language": doc.language,
+        "document_type": doc.document_type.value,
+        "topics": ", ".join(doc.topic_names),
+        "countries": ", ".join(doc.country_codes),
+        "organisation": publisher.name if publisher else "",
+        "published_on": doc.published_on.isoformat() if doc.published_on else "",
+        "link": doc.link or "",
+        "translation_of": str(others[0].id) if others else "",
+        "training_session_id": str(doc.training_session_id or ""),
+    }
+
+
+@router.get("/documents/{document_id}/edit")
+def edit_form(request: Request, document_id: int, actor: ActorDep, session: SessionDep) -> Response:
+    doc = service.get_document(session, document_id)
+    actor.require_write(service.MODULE, doc.organisation_id)
+    return _edit_page(request, session, doc, _document_values(session, doc), None, 200)
+
+
+@router.post("/documents/{document_id}/edit")
+async def edit(
+    request: Request, document_id: int, actor: ActorDep, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Save the form; a new file replaces the old one and its text is extracted and indexed again."""
+    doc = service.get_document(session, document_id)
+    actor.require_write(service.MODULE, doc.organisation_id)
+    form = await request.form()
+    values = {k: v.strip() for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    file = form.get("file")
+    try:
+        data = parse_form(
+            DocumentUpdate,
+            {
+                "title": values.get("title", ""),
+                "summary": values.get("summary", ""),
+                "language": values.get("language") or "en",
+                "document_type": values.get("document_type") or "guideline",
+                "topics": values.get("topics", "").split(","),
+                "countries": values.get("countries", "").split(","),
+                "organisation": values.get("organisation") or None,
+                "published_on": values.get("published_on") or None,
+                "link": values.get("link") or None,
+                "translation_of": values.get("translation_of") or None,
+                "training_session_id": values.get("training_session_id") or None,
+            },
+        )
+        upload_data = None
+        if isinstance(file, UploadFile) and file.filename:
+            upload_data = service.read_upload(file.file, file.filename, settings.max_upload_bytes)
+        with session.begin_nested():
+            doc = service.update_document(
+                session,
+                actor,
+                document_id,
+                data,
+                upload=upload_data,
+                storage_dir=settings.data_dir,
+                max_bytes=settings.max_upload_bytes,
+            )
+    except SolidarityError as exc:
+        session.expire_all()
+        return _edit_page(request, session, service.get_document(session, document_id), values, exc.message, exc.status)
+    finally:
+        await form.close()
+    flash(request, f"{doc.title} saved")
+    return RedirectResponse(f"/knowledge/documents/{doc.id}", status_code=303)
 
 
 @router.get("/upload")
@@ -154,6 +245,7 @@ async def upload(request: Request, actor: ActorDep, session: SessionDep, setting
                 "published_on": values.get("published_on") or None,
                 "link": values.get("link") or None,
                 "translation_of": values.get("translation_of") or None,
+                "training_session_id": values.get("training_session_id") or None,
             },
         )
         upload_data = None
