@@ -17,6 +17,7 @@ if a request has moved on since the plan was made, or stock no longer covers a p
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -118,6 +119,27 @@ def build_problem(session: Session) -> RequestProblem:
         },
     }
     return RequestProblem(problem, urgency)
+
+
+def open_request_urgency(session: Session, items: Sequence[str] = ()) -> dict[str, float]:
+    """Per country (alpha-2) with a submitted hub request: the highest urgency among those requests.
+
+    With ``items`` (reference item codes), only requests with a line for one of them count.
+    """
+    wanted = {code.strip().lower() for code in items if code.strip()}
+    codes: dict[int, str] = {}
+    urgency: dict[str, float] = {}
+    for request in hub_requests.list_requests(session, state=RequestState.SUBMITTED):
+        if wanted:
+            for line in request.lines:
+                if line.item_id not in codes:
+                    item = session.get(Item, line.item_id)
+                    codes[line.item_id] = item.code if item is not None else str(line.item_id)
+            if not any(codes[line.item_id].lower() in wanted for line in request.lines):
+                continue
+        level = URGENCY.get(request.priority, 0.0)
+        urgency[request.country_code] = max(urgency.get(request.country_code, 0.0), level)
+    return urgency
 
 
 def weigh(problem: dict[str, Any], country_weights: dict[str, float]) -> None:

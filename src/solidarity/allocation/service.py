@@ -9,6 +9,7 @@ audited. Approval records who approved and when; a plan made from the hubs' open
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +26,7 @@ from solidarity.db.base import utcnow
 from solidarity.errors import Conflict, Forbidden, Invalid, NotFound, SolidarityError
 from solidarity.hubs.locations import MODULE as HUBS_MODULE
 from solidarity.reference import service as reference
+from solidarity.reference.countries import Country, find_country, resolve_country
 from solidarity.reporting.incidence import recent_incidence
 
 MODULE = "allocation"
@@ -246,21 +248,125 @@ def current_overrides(session: Session) -> dict[str, float]:
     return weights
 
 
+@dataclass(frozen=True)
+class NeedRow:
+    """One destination's need index: the inputs, the computed weight, any override and the weight used."""
+
+    destination: str
+    """As given (a request's country is its alpha-2)."""
+    country: str | None
+    """The reference country's name, ``None`` when the id is not a country."""
+    alpha2: str | None
+    incidence_per_100k: float | None
+    population: float | None
+    health_capacity: float | None
+    urgency: float
+    computed_weight: float
+    override: dict[str, Any] | None
+    """The newest override: ``{"weight", "reason", "actor", "at"}``."""
+
+    @property
+    def weight(self) -> float:
+        return float(self.override["weight"]) if self.override is not None else self.computed_weight
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "destination": self.destination,
+            "country": self.country,
+            "alpha2": self.alpha2,
+            "incidence_per_100k": None if self.incidence_per_100k is None else round(self.incidence_per_100k, 3),
+            "population": None if self.population is None else int(self.population),
+            "health_capacity": self.health_capacity,
+            "urgency": round(self.urgency, 4),
+            "computed_weight": round(self.computed_weight, 4),
+            "override": self.override,
+            "weight": round(self.weight, 4),
+        }
+
+
+def need_index(
+    session: Session, destinations: Sequence[tuple[str, float, float | None]], *, days: int = 14
+) -> list[NeedRow]:
+    """The need index of ``(destination, urgency, health-capacity proxy)`` triples, in the order given.
+
+    A destination id is looked up as a reference country (alpha-2, alpha-3 or name, so ``IRQ`` and
+    ``IQ`` are both Iraq): incidence per 100,000 over ``days`` days from reporting (keyed by
+    alpha-2), population from reference. An override set for the destination id or for its
+    country's alpha-2 or alpha-3 replaces the computed weight. Missing figures count as the median
+    of the others (see ``need``).
+    """
+    incidence = {area.code.upper(): area.per_100k for area in recent_incidence(session, days=days).areas}
+    overrides = _override_rows(session)
+    inputs: list[NeedInputs] = []
+    found: list[tuple[Country | None, dict[str, Any] | None]] = []
+    for code, urgency, capacity in destinations:
+        country = find_country(code)
+        population: float | None = None
+        rate: float | None = None
+        if country is not None:
+            try:
+                population = reference.population(session, country.alpha2).value
+            except SolidarityError:
+                population = None
+            rate = incidence.get(country.alpha2)
+        else:
+            rate = incidence.get(code.strip().upper())
+        keys = [code, code.strip().upper()]
+        if country is not None:
+            keys += [country.alpha2, country.alpha3]
+        override = next((overrides[k] for k in keys if k in overrides), None)
+        inputs.append(NeedInputs(code, rate, population, capacity, urgency))
+        found.append((country, override))
+    computed = need_weights(inputs)
+    return [
+        NeedRow(
+            destination=entry.destination,
+            country=None if country is None else country.name,
+            alpha2=None if country is None else country.alpha2,
+            incidence_per_100k=entry.incidence_per_100k,
+            population=entry.population,
+            health_capacity=entry.health_capacity,
+            urgency=entry.urgency,
+            computed_weight=computed[entry.destination],
+            override=override,
+        )
+        for entry, (country, override) in zip(inputs, found, strict=True)
+    ]
+
+
+def open_request_need(
+    session: Session, *, items: Sequence[str] = (), countries: Sequence[str] = (), days: int = 14
+) -> list[NeedRow]:
+    """The need index of every country with a submitted hub request (for ``items``, if given) and of
+    ``countries``; urgency from the requests' priority (0 without a request); the neediest first.
+
+    Raises ``Invalid`` for an unknown country or a ``days`` outside 1 to 366.
+    """
+    urgency = hub_requests.open_request_urgency(session, items)
+    for n, text in enumerate(countries):
+        code = resolve_country(text, field=f"country[{n}]").alpha2
+        urgency.setdefault(code, 0.0)
+    rows = need_index(session, [(code, level, None) for code, level in sorted(urgency.items())], days=days)
+    return sorted(rows, key=lambda row: (-row.weight, row.destination))
+
+
+def _override_rows(session: Session) -> dict[str, dict[str, Any]]:
+    """The newest override per destination id, with its reason, who set it and when."""
+    rows: dict[str, dict[str, Any]] = {}
+    for row in session.scalars(select(WeightOverride).order_by(WeightOverride.id)):
+        rows[row.destination] = {
+            "weight": row.weight,
+            "reason": row.reason,
+            "actor": row.actor,
+            "at": row.created_at.isoformat(),
+        }
+    return rows
+
+
 def need_weights_for(
     session: Session, destinations: Sequence[tuple[str, float, float | None]], *, days: int = 14
 ) -> dict[str, float]:
     """Weights for ``(country code, urgency, health-capacity proxy)`` triples from reported incidence
     per 100,000 over ``days`` days and reference populations; an override replaces the computed weight.
-    Missing figures count as the median of the others (see ``need``)."""
-    incidence = {area.code: area.per_100k for area in recent_incidence(session, days=days).areas}
-    inputs = []
-    for code, urgency, capacity in destinations:
-        try:
-            population: float | None = reference.population(session, code).value
-        except SolidarityError:
-            population = None
-        rate = incidence.get(code.upper())
-        inputs.append(NeedInputs(code, rate, population, capacity, urgency))
-    weights = need_weights(inputs)
-    weights.update({k: v for k, v in current_overrides(session).items() if k in weights})
-    return weights
+    Missing figures count as the median of the others (see ``need`` and ``need_index``)."""
+    return {row.destination: row.weight for row in need_index(session, destinations, days=days)}

@@ -164,3 +164,55 @@ def approve_command(ctx: typer.Context, plan_id: int = typer.Argument(..., help=
             f"shipments proposed: {action['shipments']}.",
             markup=False,
         )
+
+
+@app.command("need")
+def need_command(
+    ctx: typer.Context,
+    items: list[str] = typer.Option([], "--item", help="Only requests with a line for this item code (repeatable)"),
+    countries: list[str] = typer.Option(
+        [], "--country", help="Show this country too (alpha-2, alpha-3 or name; urgency 0 unless it has requests)"
+    ),
+    days: int = typer.Option(14, "--days", help="Incidence window in days (1 to 366)"),
+    as_json: bool = JsonOption,
+) -> None:
+    """The need index per destination: incidence, population, capacity, urgency, weight and overrides.
+
+    Destinations are the countries with submitted hub requests (for --item, if given) and any --country.
+    """
+    context = get(ctx)
+    with context.transaction() as session:
+        rows = service.open_request_need(session, items=items, countries=countries, days=days)
+        result = [row.as_dict() for row in rows]
+    if as_json:
+        print_json(result)
+        return
+    if not result:
+        console.print("No destination: no submitted hub request (for these items) and no --country.", markup=False)
+        return
+    print_table(
+        f"Need index (incidence over {days} days)",
+        ["destination", "country", "per 100k", "population", "capacity", "urgency", "computed", "override", "weight"],
+        [
+            (
+                r["destination"],
+                r["country"] or "—",
+                "—" if r["incidence_per_100k"] is None else f"{r['incidence_per_100k']:.1f}",
+                "—" if r["population"] is None else f"{r['population']:,}",
+                "—" if r["health_capacity"] is None else r["health_capacity"],
+                f"{r['urgency']:.2f}",
+                f"{r['computed_weight']:.3f}",
+                "—" if r["override"] is None else f"{r['override']['weight']:g}",
+                f"{r['weight']:.3f}",
+            )
+            for r in result
+        ],
+    )
+    for r in result:
+        if r["override"] is not None:
+            o = r["override"]
+            console.print(
+                f"{r['destination']}: weight {o['weight']:g} in place of {r['computed_weight']:.3f}, "
+                f"set by {o['actor']} at {o['at']}: {o['reason']}",
+                markup=False,
+            )
