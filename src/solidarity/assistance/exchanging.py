@@ -35,6 +35,7 @@ from solidarity.assistance.exchange.iati_write import write_iati
 from solidarity.assistance.exchange.records import ExchangeFlow, ItemLine, Party, Share, link_chains
 from solidarity.assistance.models import FlowVersion
 from solidarity.assistance.schemas import FlowCreate, ItemLineIn, RecipientIn, SourceIn
+from solidarity.assistance.totals import batched
 from solidarity.errors import Conflict, Invalid, SolidarityError
 from solidarity.imports import ImportReport, OnError, Problems
 from solidarity.partners import service as partners
@@ -201,15 +202,16 @@ def import_exchange(
     ids: dict[str, int] = {}
     pending = [f for f in batch.flows if f.key not in links.mirrors]
     report.unchanged += len(batch.flows) - len(pending)
-    while pending:
-        # Parents first: a flow waits until the flow it passes on has an id (or is known to be absent).
-        keys = {f.key for f in pending}
-        ready = [f for f in pending if _parent_key(f, links.parents) not in keys]
-        if not ready:
-            ready = pending
-        for flow in ready:
-            _import_one(session, actor, flow, fmt, filename, links.parents, ids, problems, report)
-        pending = [f for f in pending if f not in ready]
+    with batched(session):  # the report totals of the whole file, written once
+        while pending:
+            # Parents first: a flow waits until the flow it passes on has an id (or is known to be absent).
+            keys = {f.key for f in pending}
+            ready = [f for f in pending if _parent_key(f, links.parents) not in keys]
+            if not ready:
+                ready = pending
+            for flow in ready:
+                _import_one(session, actor, flow, fmt, filename, links.parents, ids, problems, report)
+            pending = [f for f in pending if f not in ready]
     report.flagged = len(batch.flagged)
     problems.raise_if_failed()
     report.problems = problems.listed()

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
+from solidarity.assistance import totals
 from solidarity.assistance.ledger import (
     FIELDS,
     Filters,
@@ -291,39 +292,41 @@ def import_csv(
         )
     rows = [(reader.line_num, row) for row in reader]
     refs: dict[str, int] = {}
-    for n, (line, row) in enumerate(rows, start=1):
-        report.rows_read += 1
-        try:
-            if not (row.get("ref") or "").strip():
-                raise Invalid("ref is required", details=[{"field": "ref", "value": None, "reason": "missing"}])
-            data = row_to_flow(session, row, refs)
-            existing = (
-                _flow_id(session, data.ref or "", "ref", refs)
-                if data.ref and _exists(session, data.ref, refs)
-                else None
-            )
-            if existing is None:
-                refs[data.ref or ""] = record_flow(
-                    session, actor, data.model_copy(update={"ref": _own_ref(data.ref)})
-                ).flow_id
-                report.accepted += 1
-            elif _unchanged(session, current_version(session, existing), data):
-                report.unchanged += 1
-            else:
-                revise_flow(
-                    session,
-                    actor,
-                    existing,
-                    data.model_copy(update={"ref": None}),
-                    f"CSV import {filename} line {line}",
+    # The report totals of the whole file are added up in memory and written once.
+    with totals.batched(session):
+        for n, (line, row) in enumerate(rows, start=1):
+            report.rows_read += 1
+            try:
+                if not (row.get("ref") or "").strip():
+                    raise Invalid("ref is required", details=[{"field": "ref", "value": None, "reason": "missing"}])
+                data = row_to_flow(session, row, refs)
+                existing = (
+                    _flow_id(session, data.ref or "", "ref", refs)
+                    if data.ref and _exists(session, data.ref, refs)
+                    else None
                 )
-                report.accepted += 1
-        except SolidarityError as exc:
-            detail = exc.details[0] if isinstance(exc.details, list) and exc.details else {}
-            report.rejected += 1
-            problems.add(line=line, field=detail.get("field"), value=detail.get("value"), reason=exc.message)
-        if progress is not None:
-            progress(n, len(rows))
+                if existing is None:
+                    refs[data.ref or ""] = record_flow(
+                        session, actor, data.model_copy(update={"ref": _own_ref(data.ref)})
+                    ).flow_id
+                    report.accepted += 1
+                elif _unchanged(session, current_version(session, existing), data):
+                    report.unchanged += 1
+                else:
+                    revise_flow(
+                        session,
+                        actor,
+                        existing,
+                        data.model_copy(update={"ref": None}),
+                        f"CSV import {filename} line {line}",
+                    )
+                    report.accepted += 1
+            except SolidarityError as exc:
+                detail = exc.details[0] if isinstance(exc.details, list) and exc.details else {}
+                report.rejected += 1
+                problems.add(line=line, field=detail.get("field"), value=detail.get("value"), reason=exc.message)
+            if progress is not None:
+                progress(n, len(rows))
     problems.raise_if_failed()
     report.problems = problems.listed()
     return report

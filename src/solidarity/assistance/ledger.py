@@ -2,7 +2,8 @@
 
 A new flow is version 1; a change writes version n+1 with who, when and why, and moves the
 ``is_current`` flag in the same transaction. Nothing is written when any rule is broken: each
-check raises before the first ``session.add``.
+check raises before the first ``session.add``. Each write also replaces the flow's contribution to
+the totals the reports read (``totals``), in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
+from solidarity.assistance import totals
 from solidarity.assistance.counting import PAID_STAGES, check_percentages
 from solidarity.assistance.models import (
     Claim,
@@ -417,6 +419,7 @@ def record_flow(session: Session, actor: Actor, data: FlowCreate) -> FlowVersion
     version.is_current = True
     session.add(version)
     session.flush()
+    totals.flow_recorded(session, version)
     audit.record(
         session,
         actor,
@@ -437,6 +440,8 @@ def revise_flow(session: Session, actor: Actor, flow_id: int, data: FlowCreate, 
     if not reason.strip():
         raise Invalid("Say why the flow changes", details=[{"field": "reason", "value": reason, "reason": "empty"}])
     version = _build(session, actor, data, flow_id)
+    version.flow_id = flow_id
+    totals.flow_revised(session, old, version)
     old.is_current = False
     session.flush()
     version.flow_id = flow_id

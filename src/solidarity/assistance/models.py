@@ -286,3 +286,59 @@ class Claim(Base):
     reporter_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(320))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FlowTotal(Base):
+    """Totals maintained on write: what the current, countable flows add to one report cell.
+
+    Each ``grain`` keeps a few of the dimensions (the others hold ``''`` or ``0``): the reports read
+    the smallest grain that has their grouping and filters (see ``totals.GRAINS``), a few thousand
+    rows instead of every flow. Every flow version written adds its contribution and takes away its
+    previous version's, in the same transaction; ``totals.rebuild`` recomputes them all from the flows.
+
+    Amounts are whole cents and shares whole millionths of a unit (cents times hundredths of a
+    percent), so adding and subtracting is exact on every database. ``parent_flow_id`` is 0 for a flow
+    that always counts, or the parent of a pass-through child whose parent counts when unfiltered:
+    such a child is left out unless a filter leaves its parent out (counting rule 2).
+    """
+
+    __tablename__ = "assistance_totals"
+    __table_args__ = (
+        UniqueConstraint(
+            "grain",
+            "parent_flow_id",
+            "provider_id",
+            "channel",
+            "modality",
+            "stage",
+            "currency",
+            "boundary",
+            "year",
+            "month",
+            "emergency_code",
+            "country_code",
+            name="uq_assistance_totals_key",
+        ),
+        # Rows whose last flow went away are deleted after each write; this finds them without a scan.
+        Index("ix_assistance_totals_flows", "flows"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    grain: Mapped[str] = mapped_column(String(16))
+    parent_flow_id: Mapped[int] = mapped_column(Integer, default=0)
+    provider_id: Mapped[int] = mapped_column(Integer, default=0)
+    channel: Mapped[str] = mapped_column(String(20), default="")
+    modality: Mapped[str] = mapped_column(String(20), default="")
+    stage: Mapped[str] = mapped_column(String(20))
+    currency: Mapped[str] = mapped_column(String(3), default="")
+    boundary: Mapped[str] = mapped_column(String(10), default="")
+    year: Mapped[int] = mapped_column(Integer, default=0)
+    month: Mapped[int] = mapped_column(Integer, default=0)
+    """Year and month as ``yyyymm``."""
+    emergency_code: Mapped[str] = mapped_column(String(40), default="")
+    country_code: Mapped[str] = mapped_column(String(2), default="")
+    flows: Mapped[int] = mapped_column(Integer, default=0)
+    amount_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    usd_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    share_amount_micros: Mapped[int] = mapped_column(BigInteger, default=0)
+    share_usd_micros: Mapped[int] = mapped_column(BigInteger, default=0)

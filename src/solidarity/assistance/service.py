@@ -1,7 +1,8 @@
 """The assistance module's verbs, for other modules, the web and the CLI: one import for all of them.
 
 The verbs live with their concept: ``ledger`` (flows, versions, claims), ``pledges``
-(fulfilment over time), ``reports`` (Table 1 and the totals), ``importing`` (CSV in and out).
+(fulfilment over time), ``reports`` (Table 1 and the totals), ``totals`` (the totals maintained on
+write that the reports read), ``importing`` (CSV in and out).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from solidarity.assistance.reports import (
     discrepancies,
     table1,
 )
+from solidarity.assistance.totals import differences as totals_differences
+from solidarity.assistance.totals import rebuild as rebuild_totals
 
 __all__ = [
     "MODULE",
@@ -56,9 +59,11 @@ __all__ = [
     "list_flows",
     "make_filters",
     "pledge_progress",
+    "rebuild_totals",
     "record_flow",
     "revise_flow",
     "table1",
+    "totals_differences",
     "versions",
     "write_csv",
 ]

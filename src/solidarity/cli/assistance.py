@@ -92,6 +92,38 @@ def export_file(
     console.print(f"Wrote {count} flows to {output} ({format})", markup=False)
 
 
+@app.command("rebuild-totals")
+def rebuild_totals(
+    ctx: typer.Context,
+    check: bool = typer.Option(
+        False, "--check", help="Compare the maintained totals with a recomputation; change nothing"
+    ),
+    as_json: bool = JsonOption,
+) -> None:
+    """Recompute the report totals maintained on write from the current flows (or, with --check,
+    list where they differ; exit 1 when they do)."""
+    context = get(ctx)
+    with context.transaction() as session:
+        if check:
+            differences = service.totals_differences(session)
+        else:
+            rows = service.rebuild_totals(session)
+    if check:
+        if as_json:
+            print_json({"differences": differences})
+        else:
+            for line in differences:
+                console.print(line, markup=False)
+            console.print(f"{len(differences)} differences" if differences else "The totals match the flows")
+        if differences:
+            raise typer.Exit(1)
+        return
+    if as_json:
+        print_json({"rows": rows})
+        return
+    console.print(f"Rebuilt the assistance totals: {rows} rows", markup=False)
+
+
 @app.command("totals")
 def exchange_totals(
     ctx: typer.Context,

@@ -1,10 +1,16 @@
-"""assistance: schema changes of the 2026-11-28 session (empty until the module needs one)
+"""assistance: totals maintained on write (assistance_totals), filled from the existing flows
 
 Revision ID: 0011
 Revises: 0010
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.orm import Session
+
+from solidarity.assistance import totals
 
 revision: str = "0011"
 down_revision: str | None = "0010"
@@ -13,8 +19,50 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "assistance_totals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("grain", sa.String(length=16), nullable=False),
+        sa.Column("parent_flow_id", sa.Integer(), nullable=False),
+        sa.Column("provider_id", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=20), nullable=False),
+        sa.Column("modality", sa.String(length=20), nullable=False),
+        sa.Column("stage", sa.String(length=20), nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        sa.Column("boundary", sa.String(length=10), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("month", sa.Integer(), nullable=False),
+        sa.Column("emergency_code", sa.String(length=40), nullable=False),
+        sa.Column("country_code", sa.String(length=2), nullable=False),
+        sa.Column("flows", sa.Integer(), nullable=False),
+        sa.Column("amount_cents", sa.BigInteger(), nullable=False),
+        sa.Column("usd_cents", sa.BigInteger(), nullable=False),
+        sa.Column("share_amount_micros", sa.BigInteger(), nullable=False),
+        sa.Column("share_usd_micros", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_assistance_totals")),
+        sa.UniqueConstraint(
+            "grain",
+            "parent_flow_id",
+            "provider_id",
+            "channel",
+            "modality",
+            "stage",
+            "currency",
+            "boundary",
+            "year",
+            "month",
+            "emergency_code",
+            "country_code",
+            name="uq_assistance_totals_key",
+        ),
+    )
+    with op.batch_alter_table("assistance_totals", schema=None) as batch_op:
+        batch_op.create_index("ix_assistance_totals_flows", ["flows"], unique=False)
+    # The totals of the flows recorded before this revision (the same SQL as `assistance rebuild-totals`).
+    totals.rebuild(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("assistance_totals", schema=None) as batch_op:
+        batch_op.drop_index("ix_assistance_totals_flows")
+    op.drop_table("assistance_totals")
