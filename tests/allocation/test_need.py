@@ -4,10 +4,12 @@ overrides with their reasons, and `solidarity allocation need`."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from solidarity.actor import Actor, Role
@@ -21,6 +23,7 @@ from solidarity.hubs.models import Priority, RequestState
 from solidarity.reference.countries import find_country
 from solidarity.reference.service import find_population
 from solidarity.reporting import service as reporting
+from tests.conftest import sign_in
 
 SYSTEM = Actor.system("test")
 COORDINATOR = Actor(user_id=None, organisation_id=None, role=Role.COORDINATOR, label="coord", modules=("allocation",))
@@ -148,3 +151,32 @@ def test_unknown_countries_are_refused_with_the_field(db: sessionmaker[Session])
     with transaction(db) as session, pytest.raises(Invalid) as raised:
         service.open_request_need(session, countries=["FR", "Atlantis"])
     assert raised.value.details[0]["field"] == "country[1]"
+
+
+def test_the_need_page_shows_the_table_the_map_and_lets_a_coordinator_override(
+    client: TestClient, make_person: Callable[..., Any]
+) -> None:
+    page = client.get("/allocation/need?country=IRQ,Chile")
+    assert page.status_code == 200
+    assert 'data-destination="IQ"' in page.text
+    assert 'data-destination="CL"' in page.text
+    assert 'class="world-map"' in page.text
+    assert "Override a weight" not in page.text  # anonymous readers see, only coordinators change
+    assert client.get("/allocation/need?country=Atlantis").status_code == 422
+
+    coordinator = make_person(Role.COORDINATOR, modules=["allocation"])
+    token = sign_in(client, coordinator)
+    refused = client.post(
+        "/allocation/need/overrides", data={"destination": "IQ", "weight": "2", "reason": " ", "csrf_token": token}
+    )
+    assert refused.status_code == 422
+    assert "reason" in refused.text
+    done = client.post(
+        "/allocation/need/overrides",
+        data={"destination": "IQ", "weight": "2", "reason": "Cholera outbreak too", "csrf_token": token},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200
+    shown = client.get("/allocation/need?country=IQ").text
+    assert "Cholera outbreak too" in shown
+    assert "2.000" in shown

@@ -30,6 +30,8 @@ from solidarity.web.templating import flash, render
 router = APIRouter(prefix="/allocation")
 MODULE = service.MODULE
 FILL_SCALE = maps.ColourScale((0.2, 0.4, 0.6, 0.8, 0.9999), "fill")
+WEIGHT_SCALE = maps.ColourScale((0.7, 0.9, 1.1, 1.3, 1.5), "weight")
+"""Need weights run from 0.5 (least needy) to 1.5 (neediest); an override may go beyond."""
 
 
 def _fill_map(plan: dict[str, Any]) -> Any:
@@ -199,3 +201,57 @@ def approve(request: Request, actor: ActorDep, session: SessionDep, plan_id: int
         )
     flash(request, message)
     return RedirectResponse(f"/allocation/plans/{plan_id}", status_code=303)
+
+
+def _need_context(
+    session: Any, actor: Actor, items: list[str], countries: list[str], error: str | None = None
+) -> dict[str, Any]:
+    rows: list[service.NeedRow] = []
+    try:
+        rows = service.open_request_need(session, items=items, countries=countries)
+    except SolidarityError as exc:
+        error = error or exc.message
+    entries = {row.alpha2: maps.MapEntry(row.weight) for row in rows if row.alpha2 is not None}
+    top = max((row.weight for row in rows), default=1.0)
+    return {
+        "rows": [row.as_dict() | {"bar": round(100 * row.weight / top, 1)} for row in rows],
+        "items": ", ".join(items),
+        "countries": ", ".join(countries),
+        "map_svg": maps.choropleth(
+            entries,
+            scale=WEIGHT_SCALE,
+            title="Need weight per requesting country",
+            describe=lambda value: f"weight {value:.2f}",
+        ),
+        "legend": maps.legend(WEIGHT_SCALE),
+        "can_override": actor.coordinates(MODULE),
+        "error": error,
+    }
+
+
+def _codes(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+@router.get("/need")
+def need_page(request: Request, actor: ActorDep, session: SessionDep, item: str = "", country: str = "") -> Response:
+    context = _need_context(session, actor, _codes(item), _codes(country))
+    return render(request, "allocation/need.html", context, status_code=422 if context["error"] else 200)
+
+
+@router.post("/need/overrides")
+async def override_weight(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    fields = await form_fields(request)
+    destination = fields.get("destination", "").strip()
+    try:
+        weight = float(fields.get("weight", ""))
+    except ValueError:
+        weight = float("nan")
+    try:
+        with session.begin_nested():
+            service.set_weight_override(session, actor, destination, weight, fields.get("reason", ""))
+    except SolidarityError as exc:
+        context = _need_context(session, actor, [], [destination] if find_country(destination) else [], exc.message)
+        return render(request, "allocation/need.html", context, status_code=exc.status)
+    flash(request, f"Weight of {destination} set to {weight:g}")
+    return RedirectResponse("/allocation/need", status_code=303)
