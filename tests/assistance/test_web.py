@@ -70,7 +70,7 @@ def test_api_reports_table1_listing_and_csv(client: TestClient, demo: dict[str, 
     assert listing["data"][0]["amount_usd"] == "2000000000.00"
     csv = client.get("/api/v1/assistance/flows", params={"format": "csv"})
     assert csv.status_code == 200
-    assert csv.text.count("\n") == 10
+    assert csv.text.count("\n") == 13
     by_recipient = client.get("/api/v1/assistance/reports/recipient").json()
     assert by_recipient["by"] == "recipient"
     items = client.get("/api/v1/assistance/reports/items").json()["rows"]

@@ -6,6 +6,10 @@ whose Table 1 cites the State Council white paper "Fighting COVID-19: China in A
 sources state is recorded: aggregate counts stay aggregate (29 teams are one record counting 29),
 figures the sources give as "more than" are marked as lower bounds, and the commercial exports
 carry quantities but no USD value. Loading twice adds nothing (flows are keyed by ``ref``).
+
+A few records are illustrative, not from the source, to show what the source does not give; each
+says so in its description and in its citation (``ILLUSTRATIVE``): members' contributions to CNIE's
+joint action (recorded as parts of the joint action's total, so that total is not counted twice).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from solidarity.errors import NotFound
 from solidarity.partners import networks
 from solidarity.partners import service as partners
 from solidarity.partners.models import JointActionStatus
-from solidarity.partners.schemas import JointActionCreate
+from solidarity.partners.schemas import JointActionCreate, JointActionUpdate
 from solidarity.reference import service as reference
 from solidarity.reference.models import ItemCategory
 from solidarity.reference.schemas import ItemCreate
@@ -42,6 +46,10 @@ COMMENTARY = SourceIn(
     citation="Commentary on China's global engagement in the fight against COVID-19 (2020), Table 1",
 )
 COMMENTARY_TEXT = SourceIn(citation="Commentary on China's global engagement in the fight against COVID-19 (2020)")
+ILLUSTRATIVE = SourceIn(
+    citation="Illustrative demo record, NOT from the source: invented to show how such a record is kept; "
+    "the source gives no such figure",
+)
 EMERGENCY = "COVID-19"
 WHO_CASH_SUBJECT = "CN -> WHO cash support 2020"
 
@@ -229,9 +237,76 @@ def _flows(ids: dict[str, str], joint_action_id: int) -> list[FlowCreate]:
     ]
 
 
-def _joint_action(session: Session, actor: Actor, network_id: int) -> int:
+def _member_contributions(ids: dict[str, str], joint_action_id: int, joint_flow_id: int) -> list[FlowCreate]:
+    """Illustrative parts of the joint action's total, by two CNIE members: children of the joint action flow."""
+    common: dict[str, Any] = {
+        "channel": "public-private",
+        "stage": "delivery",
+        "terms": "grant",
+        "joint_action_id": joint_action_id,
+        "parent_flow_id": joint_flow_id,
+        "is_new_money": False,
+        "emergency_code": EMERGENCY,
+        "currency": "USD",
+        "sources": [ILLUSTRATIVE],
+    }
+    note = (
+        " (illustrative demo record, not from the source: a member's part of the joint action "
+        '"Silk Road and One Family")'
+    )
+    return [
+        FlowCreate(
+            ref="demo-illustrative-cfpd-silk-road-pk",
+            provider=ids["CFPD"],
+            modality="in-kind",
+            flow_date=dt.date(2020, 4, 20),
+            amount=Decimal("1200000"),
+            recipients=[{"country": "PK", "percentage": Decimal(100)}],
+            items=[{"item": "MASK-ANY", "quantity": 2_000_000, "unit": "each"}],
+            activities="material supply",
+            description="China Foundation for Peace and Development: masks for Pakistan" + note,
+            **common,
+        ),
+        FlowCreate(
+            ref="demo-illustrative-cfrd-silk-road-et",
+            provider=ids["CFRD"],
+            modality="in-kind",
+            flow_date=dt.date(2020, 5, 12),
+            amount=Decimal("800000"),
+            recipients=[{"country": "ET", "percentage": Decimal(100)}],
+            items=[{"item": "SUIT-PROT", "quantity": 50_000, "unit": "each"}],
+            activities="material supply; volunteer dispatch",
+            description="China Foundation for Rural Development: protective suits and volunteers for Ethiopia" + note,
+            **common,
+        ),
+        FlowCreate(
+            ref="demo-illustrative-cfrd-silk-road-training",
+            provider=ids["CFRD"],
+            modality="knowledge",
+            flow_date=dt.date(2020, 6, 10),
+            recipients=[{"country": "ET", "percentage": Decimal(100)}],
+            capacity_kind="training",
+            capacity_count=3,
+            capacity_countries=1,
+            delivery_mode="online",
+            topic="Community prevention of COVID-19",
+            activities="experience sharing",
+            description="China Foundation for Rural Development: online experience-sharing sessions with "
+            "Ethiopian partners" + note,
+            **(common | {"currency": None}),
+        ),
+    ]
+
+
+def _joint_action(session: Session, actor: Actor, network_id: int, members: list[int]) -> int:
+    """The joint action, with the members whose illustrative contributions are recorded as participants."""
     found = networks.find_joint_action(session, network_id, JOINT_ACTION_TITLE)
     if found is not None:
+        have = {p.organisation_id for p in found.participants}
+        if not set(members) <= have:
+            networks.update_joint_action(
+                session, actor, found.id, JointActionUpdate(participant_ids=sorted(have | set(members)))
+            )
         return found.id
     action = networks.create_joint_action(
         session,
@@ -244,6 +319,7 @@ def _joint_action(session: Session, actor: Actor, network_id: int) -> int:
             "2020 commentary).",
             start_date=dt.date(2020, 2, 1),
             status=JointActionStatus.ONGOING,
+            participant_ids=members,
         ),
     )
     return action.id
@@ -261,15 +337,23 @@ def load(session: Session, actor: Actor) -> DemoAssistance:
         "WHO": "World Health Organization",
         "CNIE": "China NGO Network for International Exchanges",
         "WFP": "World Food Programme",
+        "CFPD": "China Foundation for Peace and Development",
+        "CFRD": "China Foundation for Rural Development",
     }
     orgs = {key: partners.resolve_organisation(session, name) for key, name in names.items()}
     ids = {key: str(org.id) for key, org in orgs.items()}
-    joint_action_id = _joint_action(session, actor, orgs["CNIE"].id)
+    joint_action_id = _joint_action(session, actor, orgs["CNIE"].id, [orgs["CFPD"].id, orgs["CFRD"].id])
     created = 0
     for flow in _flows(ids, joint_action_id):
         if session.scalar(select(Flow.id).where(Flow.ref == flow.ref)) is None:
             record_flow(session, actor, flow)
             created += 1
+    joint_flow_id = session.scalar(select(Flow.id).where(Flow.ref == "demo-cnie-silk-road"))
+    if joint_flow_id is not None:
+        for flow in _member_contributions(ids, joint_action_id, joint_flow_id):
+            if session.scalar(select(Flow.id).where(Flow.ref == flow.ref)) is None:
+                record_flow(session, actor, flow)
+                created += 1
     claims = (
         ClaimCreate(
             subject=WHO_CASH_SUBJECT,

@@ -6,7 +6,9 @@ The forms (record, revise, another source's figure) are in ``assistance_forms``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections import defaultdict
 from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -16,9 +18,10 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from solidarity.assistance import service
-from solidarity.assistance.models import Boundary, Channel, Modality, Stage, Terms
+from solidarity.assistance.models import Boundary, Channel, FlowVersion, Modality, Stage, Terms
 from solidarity.assistance.reports import TABLE1_TITLE, ReportRow
 from solidarity.errors import Invalid, NotFound, SolidarityError
+from solidarity.partners import networks
 from solidarity.partners import service as partners
 from solidarity.web.deps import ActorDep, SessionDep
 from solidarity.web.maps import ColourScale, MapEntry, choropleth, legend
@@ -193,6 +196,37 @@ def items_page(request: Request, actor: ActorDep, session: SessionDep) -> Respon
     return render(request, "assistance/items.html", context)
 
 
+@dataclasses.dataclass
+class JointActionView:
+    """A public-private joint action with its flows: the action's own (counted) and members' parts of it."""
+
+    id: int
+    title: str
+    network: str
+    flows: list[FlowVersion]
+
+
+def _joint_actions(session: Session, filters: service.Filters) -> list[JointActionView]:
+    """The joint actions behind the public-private channel under ``filters``, each with every flow recorded for it."""
+    if filters.channel not in (None, Channel.PUBLIC_PRIVATE.value):
+        return []
+    rows, _ = service.list_flows(session, dataclasses.replace(filters, channel=Channel.PUBLIC_PRIVATE.value), limit=500)
+    grouped: dict[int, list[FlowVersion]] = defaultdict(list)
+    for v in rows:
+        if v.joint_action_id is not None:
+            grouped[v.joint_action_id].append(v)
+    out = []
+    for action_id, flows in sorted(grouped.items()):
+        try:
+            action = networks.get_joint_action(session, action_id)
+            title, network = action.title, action.network.name
+        except SolidarityError:
+            title, network = f"joint action {action_id}", ""
+        flows.sort(key=lambda f: (f.parent_flow_id is not None, f.flow_date, f.flow_id))
+        out.append(JointActionView(action_id, title, network, flows))
+    return out
+
+
 @router.get("/reports/{by}")
 def report_page(request: Request, by: str, actor: ActorDep, session: SessionDep) -> Response:
     if by not in REPORTS:
@@ -206,6 +240,10 @@ def report_page(request: Request, by: str, actor: ActorDep, session: SessionDep)
     }
     rows: list[ReportRow] = functions[by](session, filters)
     context = _common(form) | {"rows": rows, "by": by, "title": REPORTS[by]}
+    if by == "channel":
+        context["joint_actions"] = _joint_actions(session, filters)
+        ids: set[int | None] = {f.provider_id for a in context["joint_actions"] for f in a.flows}
+        context["names"] = _names(session, ids)
     if by == "recipient":
         entries = {
             r.key: MapEntry(float(r.paid_usd), flows_link(form, recipient=r.key)) for r in rows if r.paid_usd > 0
