@@ -201,7 +201,9 @@ def test_api_patch_checks_permissions_and_search_follows(
         "flow_date": "2020-04-02",
         "url": f"/assistance/flows/{training}",
     }
-    hits = client.get("/api/v1/knowledge/search", params={"q": "respirator"}).json()["data"]
+    found = client.get("/api/v1/knowledge/search", params={"q": "respirator"}).json()
+    assert found["count_is_lower_bound"] is False
+    hits = found["data"]
     assert [h["id"] for h in hits] == [doc_id]
     assert client.get("/api/v1/knowledge/search", params={"q": "hijacked"}).json()["data"] == []
     assert client.get(url).json()["training_session"]["topic"] == "Mask fitting"

@@ -10,10 +10,11 @@ from solidarity.actor import Actor
 from solidarity.config import Settings
 from solidarity.db import transaction
 from solidarity.errors import Invalid
-from solidarity.knowledge import service
+from solidarity.knowledge import querying, service
 from solidarity.knowledge.models import DocumentType
+from solidarity.knowledge.querying import DocumentFilters
 from solidarity.knowledge.schemas import DocumentCreate
-from solidarity.knowledge.service import DocumentFilters, Upload
+from solidarity.knowledge.service import Upload
 
 SYSTEM = Actor.system("test")
 
@@ -148,3 +149,31 @@ def test_demo_loads_once_and_the_chinese_guideline_is_searchable(db: sessionmake
         assert demo.load(session, SYSTEM) == 0
         assert service.search(session, "隔离").count == 1
         assert service.search(session, "quarantine").items[0].document.language == "en"
+
+
+def test_a_broad_query_ranks_its_newest_matches_and_reports_a_lower_bound(
+    db: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(querying, "MAX_RANKED", 3)
+    with transaction(db) as session:
+        oldest_title_hit = add(session, settings, "Triage at the door", "Triage desks.", language="en")
+        ids = [add(session, settings, f"Guide {n}", "Fever clinics and triage.", language="en") for n in range(3)]
+        newest_title_hit = add(session, settings, "Triage of fever cases", "Triage tents.", language="zh-hant")
+        few = add(session, settings, "Oxygen supply", "Oxygen and triage.", language="en")
+    with transaction(db) as session:
+        broad = service.search(session, "triage", limit=10)
+        assert (broad.count, broad.is_lower_bound) == (3, True)
+        # the three newest matches, the title match first; the older title match is not ranked
+        assert broad.items[0].document.id == newest_title_hit
+        assert {h.document.id for h in broad.items} == {newest_title_hit, few, ids[2]}
+        assert oldest_title_hit not in {h.document.id for h in broad.items}
+        filtered = service.search(session, "triage", DocumentFilters(language="en"), limit=10)
+        assert (filtered.count, filtered.is_lower_bound) == (3, True)
+        assert {h.document.id for h in filtered.items} == {few, ids[2], ids[1]}
+        second = service.search(session, "triage", DocumentFilters(language="en"), limit=2, offset=2)
+        assert len(second.items) == 1
+        narrow = service.search(session, "oxygen", limit=10)
+        assert (narrow.count, narrow.is_lower_bound) == (1, False)
+        exact = service.search(session, "fever", DocumentFilters(language="en"), limit=10)
+        assert (exact.count, exact.is_lower_bound) == (3, False)
+        assert {h.document.id for h in exact.items} == set(ids)

@@ -12,8 +12,8 @@ from solidarity.cli.context import JsonOption, console, err_console, get, print_
 from solidarity.imports import OnError
 from solidarity.knowledge import folders, measures, service, vaccines
 from solidarity.knowledge.models import DocumentType, MeasureType, Phase, Platform
+from solidarity.knowledge.querying import DocumentFilters
 from solidarity.knowledge.schemas import CandidatePublic, DocumentCreate, DocumentPublic, MeasureCreate, MeasurePublic
-from solidarity.knowledge.service import DocumentFilters
 
 app = typer.Typer(
     help="Guidelines and experience, the vaccine landscape and public-health measures.", no_args_is_help=True

@@ -12,8 +12,9 @@ from solidarity.actor import Actor
 from solidarity.audit import service as audit
 from solidarity.errors import Invalid, NotFound
 from solidarity.knowledge.models import Measure, MeasureType
+from solidarity.knowledge.querying import Page
 from solidarity.knowledge.schemas import MeasureCreate, MeasureUpdate
-from solidarity.knowledge.service import MODULE, Page, _organisation
+from solidarity.knowledge.service import MODULE, _organisation
 from solidarity.reference.countries import resolve_country
 
 

@@ -2,22 +2,20 @@
 
 Files are stored under ``<data_dir>/knowledge/<sha256[:2]>/<sha256>``: the name on disk is the
 content's hash, never the client's file name, so no upload can choose a path. The display name is
-kept after ``check_upload_name``. Search runs FTS5 (bm25) on SQLite and the generated ``tsvector``
-(ts_rank_cd) on PostgreSQL; the snippet is drawn in Python over the stored text for both.
+kept after ``check_upload_name``. Searching lives in ``querying``; its names are re-exported here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO, Generic, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
-from sqlalchemy import ColumnElement, Float, Integer, exists, func, literal_column, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from solidarity.actor import Actor
@@ -25,24 +23,21 @@ from solidarity.assistance import service as assistance
 from solidarity.audit import service as audit
 from solidarity.errors import Invalid, NotFound, TooLarge
 from solidarity.imports import check_upload_name
+from solidarity.knowledge import querying
 from solidarity.knowledge.extraction import extract_text
 from solidarity.knowledge.filetypes import sniff
-from solidarity.knowledge.models import Document, DocumentCountry, DocumentMeasure, DocumentTopic, DocumentType, Measure
+from solidarity.knowledge.models import Document, DocumentCountry, DocumentMeasure, DocumentTopic, Measure
+from solidarity.knowledge.querying import DocumentFilters, Page, filter_conditions
 from solidarity.knowledge.schemas import DocumentCreate, DocumentUpdate
-from solidarity.knowledge.search import ParsedQuery, cjk_terms, fts5_query, highlight, parse_query
+from solidarity.knowledge.search import cjk_terms
 from solidarity.partners import service as partners
 from solidarity.partners.models import Organisation
 from solidarity.reference.countries import resolve_country
 
 MODULE = "knowledge"
 CHUNK = 1 << 20
+search = querying.search
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Page(Generic[T]):
-    items: list[T]
-    count: int
 
 
 @dataclass(frozen=True)
@@ -51,24 +46,6 @@ class Upload:
 
     name: str
     content: bytes
-
-
-@dataclass(frozen=True)
-class DocumentFilters:
-    language: str | None = None
-    topic: str | None = None
-    organisation_id: int | None = None
-    country: str | None = None
-    document_type: DocumentType | None = None
-    date_from: dt.date | None = None
-    date_to: dt.date | None = None
-
-
-@dataclass(frozen=True)
-class Hit:
-    document: Document
-    score: float
-    snippet: str
 
 
 @dataclass(frozen=True)
@@ -401,35 +378,11 @@ def translations_of(session: Session, docs: Sequence[Document]) -> dict[int, lis
     return {d.id: [m for m in by_group.get(d.translation_group or -1, []) if m.id != d.id] for d in docs}
 
 
-def _conditions(filters: DocumentFilters) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if filters.language:
-        conditions.append(Document.language == filters.language.lower())
-    if filters.document_type:
-        conditions.append(Document.document_type == filters.document_type)
-    if filters.organisation_id:
-        conditions.append(Document.organisation_id == filters.organisation_id)
-    if filters.date_from:
-        conditions.append(Document.published_on >= filters.date_from)
-    if filters.date_to:
-        conditions.append(Document.published_on <= filters.date_to)
-    if filters.topic:
-        conditions.append(
-            exists().where(DocumentTopic.document_id == Document.id, DocumentTopic.topic == filters.topic.lower())
-        )
-    if filters.country:
-        code = resolve_country(filters.country).alpha2
-        conditions.append(
-            exists().where(DocumentCountry.document_id == Document.id, DocumentCountry.country_code == code)
-        )
-    return conditions
-
-
 def list_documents(
     session: Session, filters: DocumentFilters = DocumentFilters(), *, limit: int = 50, offset: int = 0
 ) -> Page[Document]:
     """Documents matching the filters, newest first."""
-    conditions = _conditions(filters)
+    conditions = filter_conditions(filters)
     count = session.scalar(select(func.count()).select_from(Document).where(*conditions)) or 0
     query = (
         select(Document)
@@ -440,92 +393,6 @@ def list_documents(
         .offset(offset)
     )
     return Page(list(session.scalars(query)), count)
-
-
-def _matches(session: Session, query: ParsedQuery) -> tuple[Any, ColumnElement[float], list[ColumnElement[bool]]]:
-    """The FROM clause, score column and match condition for ``query`` on this session's engine."""
-    if session.get_bind().dialect.name == "postgresql":
-        vector: ColumnElement[Any] = literal_column("knowledge_documents.search_vector")
-        parts: list[ColumnElement[Any]] = [
-            func.plainto_tsquery(literal_column("'english'::regconfig"), w) for w in query.words
-        ]
-        parts += [func.plainto_tsquery(literal_column("'simple'::regconfig"), t) for t in query.cjk]
-        tsquery = functools.reduce(lambda a, b: a.op("&&")(b), parts)
-        score = func.ts_rank_cd(vector, tsquery, 1).cast(Float)
-        return Document, score, [vector.op("@@", is_comparison=True)(tsquery)]
-    hits = (
-        text(
-            "SELECT rowid AS id, bm25(knowledge_fts, 10.0, 4.0, 1.0, 4.0) AS rank "
-            "FROM knowledge_fts WHERE knowledge_fts MATCH :match"
-        )
-        .bindparams(match=fts5_query(query))
-        .columns(id=Integer, rank=Float)
-        .cte("hits")
-        .prefix_with("MATERIALIZED")  # match once; otherwise SQLite may rerun the MATCH per document row
-    )
-    return Document.__table__.join(hits, hits.c.id == Document.id), -hits.c.rank, []
-
-
-def _search_fts5_only(session: Session, parsed: ParsedQuery, *, limit: int, offset: int) -> Page[Hit]:
-    """Without filters SQLite ranks and pages inside FTS5 alone, then loads the page's documents by id:
-    several times faster than joining every match to the documents table."""
-    match = {"match": fts5_query(parsed)}
-    count = session.scalar(text("SELECT count(*) FROM knowledge_fts WHERE knowledge_fts MATCH :match"), match) or 0
-    ranked = session.execute(
-        text(
-            "SELECT rowid, bm25(knowledge_fts, 10.0, 4.0, 1.0, 4.0) AS rank FROM knowledge_fts "
-            "WHERE knowledge_fts MATCH :match ORDER BY rank, rowid LIMIT :limit OFFSET :offset"
-        ),
-        match | {"limit": limit, "offset": offset},
-    ).all()
-    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r[0] for r in ranked])))}
-    hits = [
-        Hit(documents[rowid], round(-float(rank), 6), snippet(documents[rowid], parsed))
-        for rowid, rank in ranked
-        if rowid in documents
-    ]
-    return Page(hits, count)
-
-
-def snippet(doc: Document, query: ParsedQuery) -> str:
-    """Highlighted HTML from the summary and text of ``doc`` around the first match."""
-    return highlight(f"{doc.summary}\n{doc.body_text}".strip() or doc.title, query)
-
-
-def search(
-    session: Session,
-    q: str,
-    filters: DocumentFilters = DocumentFilters(),
-    *,
-    limit: int = 20,
-    offset: int = 0,
-) -> Page[Hit]:
-    """Documents matching every word of ``q`` (Chinese by character bigrams), best first, with snippets.
-
-    Raises ``Invalid`` ("Nothing to search for") when ``q`` holds no word or character; any
-    search-syntax characters in ``q`` are ignored, never interpreted.
-    """
-    parsed = parse_query(q)
-    if session.get_bind().dialect.name == "sqlite" and filters == DocumentFilters():
-        return _search_fts5_only(session, parsed, limit=limit, offset=offset)
-    source, score, matched = _matches(session, parsed)
-    conditions = [*matched, *_conditions(filters)]
-    # Rank ids only (the sort then carries no document text) and count in the same pass.
-    ranked = session.execute(
-        select(Document.id, score.label("score"), func.count().over().label("total"))
-        .select_from(source)
-        .where(*conditions)
-        .order_by(score.desc(), Document.id)
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    if ranked:
-        count = int(ranked[0].total)
-    else:
-        count = session.scalar(select(func.count()).select_from(source).where(*conditions)) or 0 if offset else 0
-    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r.id for r in ranked])))}
-    hits = [Hit(documents[r.id], round(float(r.score), 6), snippet(documents[r.id], parsed)) for r in ranked]
-    return Page(hits, count)
 
 
 def country_knowledge(session: Session, country: str) -> CountryKnowledge:

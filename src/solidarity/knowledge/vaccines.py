@@ -21,8 +21,9 @@ from solidarity.knowledge.models import (
     VaccinePhase,
     VaccineTrialSite,
 )
+from solidarity.knowledge.querying import Page
 from solidarity.knowledge.schemas import CandidateCreate, CandidateUpdate, PhaseEntry
-from solidarity.knowledge.service import MODULE, Page, _organisation
+from solidarity.knowledge.service import MODULE, _organisation
 from solidarity.partners import service as partners
 from solidarity.reference.countries import resolve_country
 

@@ -14,6 +14,7 @@ from solidarity.errors import Invalid, NotFound
 from solidarity.knowledge import measures, service, vaccines
 from solidarity.knowledge.filetypes import FileKind
 from solidarity.knowledge.models import Document, DocumentType, MeasureType, Phase, Platform
+from solidarity.knowledge.querying import DocumentFilters
 from solidarity.knowledge.schemas import (
     CandidateCreate,
     CandidatePublic,
@@ -27,7 +28,6 @@ from solidarity.knowledge.schemas import (
     SearchHitPublic,
     TrainingSessionPublic,
 )
-from solidarity.knowledge.service import DocumentFilters
 from solidarity.web.api.listing import PageDep, listing
 from solidarity.web.deps import ActorDep, SessionDep, SettingsDep
 from solidarity.web.forms import parse_form
@@ -80,7 +80,11 @@ def search(
     date_from: dt.date | None = None,
     date_to: dt.date | None = None,
 ) -> dict[str, Any]:
-    """Ranked full-text search; ``snippet`` is HTML with matches in ``<mark>``. 422 when nothing is left to search."""
+    """Ranked full-text search; ``snippet`` is HTML with matches in ``<mark>``. 422 when nothing is left to search.
+
+    At most 2,000 matches are ranked: past that ``count_is_lower_bound`` is true, ``count`` is 2,000
+    and the results are the best of the 2,000 newest matches (add words or filters to narrow).
+    """
     filters = _filters(language, topic, organisation_id, country, document_type, date_from, date_to)
     result = service.search(session, q, filters, limit=limit, offset=offset)
     data = [
@@ -89,7 +93,13 @@ def search(
         ).model_dump()
         for h in result.items
     ]
-    return {"data": data, "count": result.count, "limit": limit, "offset": offset}
+    return {
+        "data": data,
+        "count": result.count,
+        "count_is_lower_bound": result.is_lower_bound,
+        "limit": limit,
+        "offset": offset,
+    }
 
 
 @router.post("/documents/upload", status_code=201)

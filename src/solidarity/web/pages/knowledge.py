@@ -14,8 +14,8 @@ from starlette.responses import Response
 from solidarity.errors import Invalid, SolidarityError
 from solidarity.knowledge import measures, service, vaccines
 from solidarity.knowledge.models import DocumentType, MeasureType, Phase, Platform
+from solidarity.knowledge.querying import DocumentFilters
 from solidarity.knowledge.schemas import DocumentCreate, DocumentUpdate
-from solidarity.knowledge.service import DocumentFilters
 from solidarity.partners import service as partners
 from solidarity.reference.countries import find_country, resolve_country
 from solidarity.web.deps import ActorDep, SessionDep, SettingsDep
@@ -71,6 +71,7 @@ def library(
         "hits": [],
         "documents": [],
         "count": 0,
+        "count_is_lower_bound": False,
         "error": None,
         "page": page,
         "query": urlencode({k: v for k, v in values.items() if v}),
@@ -91,6 +92,7 @@ def library(
         if q.strip():
             result = service.search(session, q, filters, limit=PAGE, offset=(page - 1) * PAGE)
             context["hits"], context["count"] = result.items, result.count
+            context["count_is_lower_bound"] = result.is_lower_bound
             context["translations"] = service.translations_of(session, [h.document for h in result.items])
         else:
             listed = service.list_documents(session, filters, limit=PAGE, offset=(page - 1) * PAGE)

@@ -1,0 +1,230 @@
+"""Finding documents: the filters, and the ranked full-text search on either engine.
+
+A search runs in two steps so that a broad term costs about the same as a narrow one:
+
+1. **Candidates**: the ids of matching documents (filters applied), newest first, at most
+   ``MAX_RANKED`` + 1 of them. No score is computed, so this is a walk over the index (FTS5's
+   doclist, PostgreSQL's GIN bitmap) and the id order. When more than ``MAX_RANKED`` match, the
+   count is reported as a lower bound ("more than 2,000") instead of being counted to the end.
+2. **Ranking**: only the candidates are scored (``bm25`` inside FTS5 on SQLite, ``ts_rank_cd`` on
+   PostgreSQL) and the page is cut from them; snippets are drawn for the page's documents only.
+
+A query matching up to ``MAX_RANKED`` documents is therefore ranked exactly over all of them; a
+broader one is ranked among its ``MAX_RANKED`` newest matches: scoring every one of 50,000 matches
+cost 100-170 ms on SQLite and up to 1.4 s on PostgreSQL, and a term that common says little about
+which documents are best. docs/performance.md has the figures.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Float, Integer, exists, func, literal_column, select, text
+from sqlalchemy.orm import Session
+
+from solidarity.knowledge.models import Document, DocumentCountry, DocumentTopic, DocumentType
+from solidarity.knowledge.search import ParsedQuery, fts5_query, highlight, parse_query
+from solidarity.reference.countries import resolve_country
+
+MAX_RANKED = 2000
+"""Matches ranked per query; past this the count is a lower bound and the newest matches are ranked."""
+T = TypeVar("T")
+# bm25 weights: title 10, summary 4, text 1, CJK terms 4
+_RANK_PAGE = (
+    "SELECT rowid, bm25(knowledge_fts, 10.0, 4.0, 1.0, 4.0) AS rank FROM knowledge_fts "
+    "WHERE knowledge_fts MATCH :match AND rowid >= :floor ORDER BY rank, rowid LIMIT :limit OFFSET :offset"
+)
+_RANK_ALL = (
+    "SELECT rowid AS id, bm25(knowledge_fts, 10.0, 4.0, 1.0, 4.0) AS rank FROM knowledge_fts "
+    "WHERE knowledge_fts MATCH :match AND rowid >= :floor"
+)
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    count: int
+    is_lower_bound: bool = False
+    """``count`` is a floor: more documents match than were counted."""
+
+
+@dataclass(frozen=True)
+class DocumentFilters:
+    language: str | None = None
+    topic: str | None = None
+    organisation_id: int | None = None
+    country: str | None = None
+    document_type: DocumentType | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    document: Document
+    score: float
+    snippet: str
+
+
+def filter_conditions(filters: DocumentFilters) -> list[ColumnElement[bool]]:
+    """The filters as conditions on ``Document``; ``Invalid`` for an unknown country."""
+    conditions: list[ColumnElement[bool]] = []
+    if filters.language:
+        conditions.append(Document.language == filters.language.lower())
+    if filters.document_type:
+        conditions.append(Document.document_type == filters.document_type)
+    if filters.organisation_id:
+        conditions.append(Document.organisation_id == filters.organisation_id)
+    if filters.date_from:
+        conditions.append(Document.published_on >= filters.date_from)
+    if filters.date_to:
+        conditions.append(Document.published_on <= filters.date_to)
+    if filters.topic:
+        conditions.append(
+            exists().where(DocumentTopic.document_id == Document.id, DocumentTopic.topic == filters.topic.lower())
+        )
+    if filters.country:
+        code = resolve_country(filters.country).alpha2
+        conditions.append(
+            exists().where(DocumentCountry.document_id == Document.id, DocumentCountry.country_code == code)
+        )
+    return conditions
+
+
+def snippet(doc: Document, query: ParsedQuery) -> str:
+    """Highlighted HTML from the summary and text of ``doc`` around the first match."""
+    return highlight(f"{doc.summary}\n{doc.body_text}".strip() or doc.title, query)
+
+
+def search(
+    session: Session,
+    q: str,
+    filters: DocumentFilters = DocumentFilters(),
+    *,
+    limit: int = 20,
+    offset: int = 0,
+) -> Page[Hit]:
+    """Documents matching every word of ``q`` (Chinese by character bigrams), best first, with snippets.
+
+    At most ``MAX_RANKED`` matches are ranked (the newest when more match, and then the page's
+    ``is_lower_bound`` is set). Raises ``Invalid`` ("Nothing to search for") when ``q`` holds no
+    word or character, or for an unknown country filter; search-syntax characters in ``q`` are
+    ignored, never interpreted.
+    """
+    parsed = parse_query(q)
+    conditions = filter_conditions(filters)
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    candidates = (_candidates_postgresql if postgresql else _candidates_sqlite)(session, parsed, conditions)
+    is_lower_bound = len(candidates) > MAX_RANKED
+    candidates = candidates[:MAX_RANKED]
+    if not candidates or offset >= len(candidates):
+        return Page([], len(candidates), is_lower_bound)
+    if postgresql:
+        ranked = _rank_postgresql(session, parsed, candidates, limit=limit, offset=offset)
+    else:
+        ranked = _rank_sqlite(session, parsed, candidates, conditions, limit=limit, offset=offset)
+    documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r[0] for r in ranked])))}
+    hits = [
+        Hit(documents[doc_id], round(score, 6), snippet(documents[doc_id], parsed))
+        for doc_id, score in ranked
+        if doc_id in documents
+    ]
+    return Page(hits, len(candidates), is_lower_bound)
+
+
+# --- SQLite: FTS5 ---------------------------------------------------------------------------------
+
+
+def _candidates_sqlite(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> list[int]:
+    match = fts5_query(parsed)
+    if not conditions:  # FTS5 alone walks its doclist backwards by rowid: no table, no sort
+        rows = session.execute(
+            text("SELECT rowid FROM knowledge_fts WHERE knowledge_fts MATCH :match ORDER BY rowid DESC LIMIT :n"),
+            {"match": match, "n": MAX_RANKED + 1},
+        )
+        return [r[0] for r in rows]
+    hits = (
+        text("SELECT rowid AS id FROM knowledge_fts WHERE knowledge_fts MATCH :match")
+        .bindparams(match=match)
+        .columns(id=Integer)
+        .cte("hits")
+        .prefix_with("MATERIALIZED")  # match once; otherwise SQLite may rerun the MATCH per document row
+    )
+    query = (
+        select(Document.id)
+        .select_from(Document.__table__.join(hits, hits.c.id == Document.id))
+        .where(*conditions)
+        .order_by(Document.id.desc())
+        .limit(MAX_RANKED + 1)
+    )
+    return list(session.scalars(query))
+
+
+def _rank_sqlite(
+    session: Session,
+    parsed: ParsedQuery,
+    candidates: Sequence[int],
+    conditions: list[ColumnElement[bool]],
+    *,
+    limit: int,
+    offset: int,
+) -> list[tuple[int, float]]:
+    """bm25 over the matches from the oldest candidate up (FTS5 seeks there), best first."""
+    params = {"match": fts5_query(parsed), "floor": min(candidates)}
+    if not conditions:  # the matches from the floor up are exactly the candidates
+        rows = session.execute(
+            text(_RANK_PAGE),
+            params | {"limit": limit, "offset": offset},
+        )
+        return [(r[0], -float(r[1])) for r in rows]
+    ranked = (
+        text(_RANK_ALL).bindparams(**params).columns(id=Integer, rank=Float).cte("ranked").prefix_with("MATERIALIZED")
+    )
+    query = (
+        select(Document.id, ranked.c.rank)
+        .select_from(Document.__table__.join(ranked, ranked.c.id == Document.id))
+        .where(*conditions)
+        .order_by(ranked.c.rank, Document.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(r[0], -float(r[1])) for r in session.execute(query)]
+
+
+# --- PostgreSQL: tsvector -------------------------------------------------------------------------
+
+
+def _tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
+    parts: list[ColumnElement[Any]] = [
+        func.plainto_tsquery(literal_column("'english'::regconfig"), w) for w in parsed.words
+    ]
+    parts += [func.plainto_tsquery(literal_column("'simple'::regconfig"), t) for t in parsed.cjk]
+    return functools.reduce(lambda a, b: a.op("&&")(b), parts)
+
+
+_VECTOR: ColumnElement[Any] = literal_column("knowledge_documents.search_vector")
+
+
+def _candidates_postgresql(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> list[int]:
+    matched = _VECTOR.op("@@", is_comparison=True)(_tsquery(parsed))
+    query = select(Document.id).where(matched, *conditions).order_by(Document.id.desc()).limit(MAX_RANKED + 1)
+    return list(session.scalars(query))
+
+
+def _rank_postgresql(
+    session: Session, parsed: ParsedQuery, candidates: Sequence[int], *, limit: int, offset: int
+) -> list[tuple[int, float]]:
+    """ts_rank_cd over the candidates only (each one's tsvector is read once), best first."""
+    score = func.ts_rank_cd(_VECTOR, _tsquery(parsed), 1).cast(Float)
+    query = (
+        select(Document.id, score.label("score"))
+        .where(Document.id.in_(list(candidates)))
+        .order_by(score.desc(), Document.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(r[0], float(r[1])) for r in session.execute(query)]
