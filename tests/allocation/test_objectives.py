@@ -7,10 +7,21 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy import sparse
+from scipy.optimize import linprog
 
 from solidarity.allocation.lp import Infeasible, Unbounded, solve_lp
 from solidarity.allocation.network import build_network
-from solidarity.allocation.objectives import Objective, maxmin_fills, optimise, pair_fills
+from solidarity.allocation.objectives import (
+    Objective,
+    binding_capacity_rows,
+    capacity_loads,
+    item_groups,
+    maxmin_fills,
+    optimise,
+    pair_fills,
+    progressive_filling,
+)
 from solidarity.allocation.problem import parse_problem
 from solidarity.allocation.solver import solve
 
@@ -128,6 +139,105 @@ def test_maxmin_with_coupled_capacities_never_breaks_a_limit_and_fills_everyone_
         kg = np.bincount(network.var_route, weights=x * network.var_kg, minlength=len(data["routes"]))
         for r, cap in zip(network.capacity_route, network.capacity_kg, strict=True):
             assert kg[r] <= cap + 1e-6
+
+
+def _coupled_problem(rng: random.Random) -> dict[str, Any]:
+    """Items in families stocked at different hubs; some routes' capacities can bind, others cannot."""
+    families = rng.randint(1, 3)
+    items = [{"id": f"i{k}", "unit_weight_kg": rng.choice([0.5, 1, 2.5, 30])} for k in range(rng.randint(2, 6))]
+    family = {item["id"]: rng.randrange(families) for item in items}
+    hubs = [
+        {"id": f"h{k}", "stock": {i["id"]: rng.randint(20, 400) for i in items if family[i["id"]] == k % families}}
+        for k in range(rng.randint(families, 4))
+    ]
+    hubs = [hub for hub in hubs if hub["stock"]]
+    stocked = {code for hub in hubs for code in hub["stock"]}
+    destinations = [
+        {
+            "id": f"d{k}",
+            "weight": rng.choice([0.5, 1, 1.5, 2, 3]),
+            "requests": {i["id"]: rng.randint(1, 200) for i in items if i["id"] in stocked and rng.random() < 0.8},
+        }
+        for k in range(rng.randint(2, 7))
+    ]
+    tight_hubs = {hub["id"] for hub in hubs if rng.random() < 0.5}
+    routes = [
+        {
+            "hub": hub["id"],
+            "destination": d["id"],
+            "cost_per_kg": rng.choice([0.5, 1, 2.5, 4]),
+            "capacity_kg": rng.randint(0, 600) if hub["id"] in tight_hubs else rng.choice([None, 10**7]),
+        }
+        for hub in hubs
+        for d in destinations
+        if rng.random() < 0.9
+    ]
+    return {"items": items, "hubs": hubs, "destinations": destinations, "routes": routes}
+
+
+def _plain_lp_path(network: Any) -> tuple[np.ndarray, float]:
+    """The reference: progressive filling of all items together with every capacity row, then one LP
+    over every variable with every stock and capacity row (no screening, no grouping, no shortcut)."""
+    fills = progressive_filling(network, np.ones(network.variables, dtype=bool), capacity=True)
+    target = np.maximum(fills * network.pair_request * (1 - 1e-9), 0.0)
+    reachable = np.zeros(network.pairs, dtype=bool)
+    reachable[network.var_pair] = True
+    blocks = [network.stock_matrix()]
+    limits = [network.stock_amount]
+    if len(network.capacity_route):
+        blocks.append(network.capacity_matrix())
+        limits.append(network.capacity_kg)
+    result = linprog(
+        network.var_cost,
+        A_ub=sparse.vstack(blocks, format="csr"),
+        b_ub=np.concatenate(limits),
+        A_eq=network.pair_matrix()[reachable],
+        b_eq=target[reachable],
+        method="highs",
+    )
+    assert result.status == 0, result.message
+    return fills, float(result.fun)
+
+
+def test_fast_path_gives_the_plain_lp_paths_fills_and_cost_on_random_capacity_coupled_problems() -> None:
+    rng = random.Random(2026)
+    grouped = shortcut = 0
+    for _ in range(40):
+        data = _coupled_problem(rng)
+        network = build_network(parse_problem(data))
+        if network.variables == 0:
+            continue
+        fills, cost = _plain_lp_path(network)
+        x = optimise(network, Objective.MAXMIN)
+        assert pair_fills(network, x) == pytest.approx(fills, abs=1e-6)
+        assert float(network.var_cost @ x) == pytest.approx(cost, rel=1e-6, abs=1e-6)
+        assert (capacity_loads(network, x) <= network.capacity_kg + 1e-6).all()
+        rows = binding_capacity_rows(network, network.pair_request)
+        grouped += len(item_groups(network, rows)) > 1 or 0 < len(rows) < len(network.capacity_route)
+        shortcut += len(rows) == 0
+    # the generator reaches the reductions the fast path relies on
+    assert grouped >= 5
+    assert shortcut >= 3
+
+
+def test_capacities_that_cannot_bind_are_screened_and_items_grouped_through_those_that_can() -> None:
+    data = {
+        "items": [{"id": "a", "unit_weight_kg": 1}, {"id": "b", "unit_weight_kg": 1}, {"id": "c", "unit_weight_kg": 1}],
+        "hubs": [{"id": "H", "stock": {"a": 100, "b": 100}}, {"id": "K", "stock": {"c": 100}}],
+        "destinations": [{"id": "D", "requests": {"a": 50, "b": 50, "c": 50}}],
+        "routes": [
+            {"hub": "H", "destination": "D", "capacity_kg": 60},  # a and b together could carry 100 kg: binds
+            {"hub": "K", "destination": "D", "capacity_kg": 50},  # c alone carries at most 50 kg: cannot bind
+        ],
+    }
+    network = build_network(parse_problem(data))
+    rows = binding_capacity_rows(network, network.pair_request)
+    assert rows.tolist() == [0]
+    [(items, group_rows)] = item_groups(network, rows)
+    assert items.tolist() == [0, 1]
+    assert group_rows.tolist() == [0]
+    fills = pair_fills(network, optimise(network, Objective.MAXMIN))
+    assert fills.tolist() == pytest.approx([0.6, 0.6, 1.0])
 
 
 def test_among_equally_fair_plans_maxmin_picks_the_cheapest_hub() -> None:
