@@ -75,9 +75,41 @@ def normalise_mutation(text: str) -> str:
     )
 
 
+QC_STATUSES = ("good", "mediocre", "bad")
+
+
+def _check(session: Session, where: GenomeFilter) -> list[int]:
+    """Refuse filters that can never match because they are mistyped; returns the dataset's row ids.
+
+    A QC status other than good, mediocre or bad, a date range that ends before it starts, or a
+    dataset name nobody registered would otherwise answer "no genomes" as if none matched.
+    """
+    if where.qc_status and where.qc_status not in QC_STATUSES:
+        raise Invalid(
+            f"Unknown QC status {where.qc_status!r}: give good, mediocre or bad",
+            details=[{"field": "qc_status", "value": where.qc_status, "reason": "not good, mediocre or bad"}],
+        )
+    if where.date_from and where.date_to and where.date_to < where.date_from:
+        raise Invalid(
+            f"The date range ends ({where.date_to.isoformat()}) before it starts ({where.date_from.isoformat()})",
+            details=[{"field": "date_to", "value": where.date_to.isoformat(), "reason": "before date_from"}],
+        )
+    if not where.dataset:
+        return []
+    rows = datasets.list_datasets(session)
+    ids = [row.id for row in rows if row.name == where.dataset]
+    if not ids:
+        known = sorted({row.name for row in rows})
+        raise Invalid(
+            f"No pathogen dataset named {where.dataset!r}; registered: {', '.join(known) or 'none'}",
+            details=[{"field": "dataset", "value": where.dataset, "reason": "unknown dataset"}],
+        )
+    return ids
+
+
 def _filtered(session: Session, query: AnySelect, where: GenomeFilter) -> AnySelect:
+    ids = _check(session, where)
     if where.dataset:
-        ids = [row.id for row in datasets.list_datasets(session) if row.name == where.dataset]
         query = query.where(Genome.dataset_id.in_(ids))
     if where.clade:
         query = query.where(GenomeResult.clade == where.clade)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
@@ -161,8 +162,8 @@ def search_page(
         error = f"Not a date: {exc}"
     except SolidarityError as exc:
         error = exc.message
-    query = "&".join(f"{key}={value}" for key, value in where.as_dict().items() if not isinstance(value, list))
-    query += "".join(f"&mutation={m}" for m in where.mutations)
+    pairs = [(key, str(value)) for key, value in where.as_dict().items() if not isinstance(value, list)]
+    query = urlencode([*pairs, *(("mutation", m) for m in where.mutations)])
     return render(
         request,
         "genomes/search.html",
@@ -172,7 +173,7 @@ def search_page(
             "count": count,
             "neighbours": nearest,
             "error": error,
-            "csv_query": query.lstrip("&"),
+            "csv_query": query,
         },
         status_code=422 if error else 200,
     )
