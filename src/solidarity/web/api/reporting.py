@@ -228,24 +228,44 @@ def get_rt(
     )
 
 
+QUALITY_CSV_HEADER = ["area", "measure", "problem", "date", "value"]
+
+
 @router.get("/quality")
 def get_quality(
-    session: SessionDep, area: Annotated[str, Query(max_length=64)], measure: Measure = Measure.CASES
-) -> dict[str, Any]:
-    """Negative counts, gaps, falling cumulatives, revisions and last update of an area."""
+    session: SessionDep,
+    area: Annotated[str, Query(max_length=64)],
+    measure: Measure = Measure.CASES,
+    format: Literal["json", "csv"] = "json",
+) -> Response:
+    """Negative counts, gaps, falling cumulatives, revisions and last update of an area.
+
+    As CSV: one row per problem (``negative_new`` with its value, ``gap``, ``cumulative_decrease``).
+    """
     found = queries.get_quality(session, area, measure)
     q = found.summary
-    return {
-        "area": found.scope.code,
-        "measure": measure.value,
-        "negative_new": [{"date": d.isoformat(), "value": v} for d, v in q.negative_new],
-        "gaps": [d.isoformat() for d in q.gaps],
-        "cumulative_decreases": [d.isoformat() for d in q.cumulative_decreases],
-        "revisions": q.revisions,
-        "last_updated": q.last_updated.isoformat() if q.last_updated else None,
-        "last_reported": q.last_reported.isoformat() if q.last_reported else None,
-        "flagged_figures": found.flagged,
-    }
+    if format == "csv":
+        code, name = found.scope.code, measure.value
+        problems = sorted(
+            [(d, "negative_new", v) for d, v in q.negative_new]
+            + [(d, "gap", None) for d in q.gaps]
+            + [(d, "cumulative_decrease", None) for d in q.cumulative_decreases]
+        )
+        rows = ([code, name, kind, d.isoformat(), value] for d, kind, value in problems)
+        return csv_response(f"quality-{code}-{name}.csv", QUALITY_CSV_HEADER, rows)
+    return JSONResponse(
+        {
+            "area": found.scope.code,
+            "measure": measure.value,
+            "negative_new": [{"date": d.isoformat(), "value": v} for d, v in q.negative_new],
+            "gaps": [d.isoformat() for d in q.gaps],
+            "cumulative_decreases": [d.isoformat() for d in q.cumulative_decreases],
+            "revisions": q.revisions,
+            "last_updated": q.last_updated.isoformat() if q.last_updated else None,
+            "last_reported": q.last_reported.isoformat() if q.last_reported else None,
+            "flagged_figures": found.flagged,
+        }
+    )
 
 
 @router.get("/revisions")

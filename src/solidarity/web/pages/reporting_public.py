@@ -454,5 +454,6 @@ def _area_downloads(code: str, frequency: Frequency, moment: dt.datetime | None)
             ("Rt (CSV)", _api("rt", area=code, format="csv")),
             ("Revisions (CSV)", _api("revisions", area=code, format="csv")),
             ("Quality (JSON)", _api("quality", area=code)),
+            ("Quality problems (CSV)", _api("quality", area=code, format="csv")),
         ],
     }
