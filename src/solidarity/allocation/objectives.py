@@ -35,7 +35,7 @@ def optimise(network: Network, objective: Objective) -> FloatArray:
     if objective is Objective.MAXMIN:
         return _cheapest_for_fills_or_refill(network)
     if objective is Objective.PROPORTIONAL:
-        return cheapest_with_fills(network, proportional_fills(network))
+        return cheapest_with_fills(network, proportional_fills(network), feasible=True)
     return efficient(network)
 
 
