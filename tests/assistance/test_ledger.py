@@ -208,6 +208,8 @@ def test_pledge_fulfilment_and_remainder_at_any_date(
             dt.date(2020, 7, 1),
             dt.date(2020, 9, 1),
             dt.date(2021, 1, 4),
+            dt.date(2021, 6, 1),
         ]
+        assert late.series[-1].event == "on", "the series runs to the date asked"
         with pytest.raises(Invalid, match="not a pledge"):
             pledges.pledge_progress(session, commitment.flow_id)

@@ -156,3 +156,68 @@ def test_new_flow_form_records_a_flow_and_shows_errors(
     bad = client.post("/assistance/flows/new", data=fields | {"recipients": "RS:50"})
     assert bad.status_code == 422
     assert "recipients.percentage" in bad.text
+
+
+def test_reports_download_as_csv_with_the_page_filters(client: TestClient, demo: dict[str, int]) -> None:
+    page = client.get("/assistance/reports/provider", params={"emergency": "COVID-19"}).text
+    assert 'href="/api/v1/assistance/reports/provider?emergency=COVID-19&amp;format=csv"' in page
+    by_provider = client.get("/api/v1/assistance/reports/provider", params={"format": "csv", "emergency": "COVID-19"})
+    assert by_provider.status_code == 200
+    assert by_provider.headers["content-type"].startswith("text/csv")
+    lines = by_provider.text.splitlines()
+    assert lines[0] == "key,label,stage,usd,currency,amount,flows"
+    assert f"{demo['CN']},Government of the People's Republic of China,disbursement,50000000.00,,,1" in lines
+    assert f"{demo['CN']},Government of the People's Republic of China,disbursement,,USD,50000000.00,1" in lines
+    items = client.get("/api/v1/assistance/reports/items", params={"format": "csv"}).text.splitlines()
+    assert items[0] == "item,name,unit,stage,quantity,is_lower_bound,value_currency,value,flows"
+    assert 'MASK-ANY,"Face masks, all types",each,delivery,70600000000,True,,,1' in items
+    table1 = client.get("/api/v1/assistance/reports/table1", params={"format": "csv"}).text.splitlines()
+    assert table1[0] == "category,text,item,quantity,unit,usd,stage,is_lower_bound,flow_id,sources"
+    assert sum(1 for line in table1 if line.startswith("Cash support,")) == 3
+    assert client.get("/api/v1/assistance/reports/capacity", params={"format": "csv"}).status_code == 422
+    assert client.get("/api/v1/assistance/reports/nonsense", params={"format": "csv"}).status_code == 422
+
+
+def test_overview_figures_link_to_what_they_count_and_the_print_view_says_what_it_covers(
+    client: TestClient, demo: dict[str, int]
+) -> None:
+    overview = client.get("/assistance").text
+    assert '<a href="/assistance/reports/channel">50,000,000</a>' in overview
+    assert '<a href="/assistance/reports/channel#joint-actions">25,000,000</a>' in overview
+    assert '29</a></span>\n    <span class="label">medical expert teams in 27 countries' in overview
+    assert "/static/reporting.css" in overview
+    printable = client.get("/assistance/reports/table1", params={"print": 1, "emergency": "COVID-19"}).text
+    assert "Generated from the ledger on" in printable
+    assert "filters: emergency COVID-19" in printable
+    empty = client.get("/assistance/reports/recipient").text
+    assert "names a recipient country on a single boundary" in empty
+
+
+def test_pledge_page_lists_the_records_behind_its_figures_and_runs_to_the_date_shown(
+    client: TestClient,
+    demo: dict[str, int],
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
+) -> None:
+    pledge_id = client.get("/api/v1/assistance/flows", params={"stage": "pledge"}).json()["data"][0]["id"]
+    headers = token_for(make_person(Role.EDITOR, organisation_id=demo["CN"]))
+    body = _body(demo["CN"], stage="commitment", amount="300000000", flow_date="2020-09-01", description="Tranche")
+    commitment = client.post(
+        "/api/v1/assistance/flows", json=body | {"fulfils_flow_id": pledge_id}, headers=headers
+    ).json()["id"]
+    paid = _body(demo["CN"], amount="120000000", flow_date="2021-02-01", recipients=[{"country": "PK"}])
+    payment = client.post("/api/v1/assistance/flows", json=paid | {"fulfils_flow_id": commitment}, headers=headers)
+    assert payment.status_code == 201, payment.text
+    page = client.get(f"/assistance/pledges/{pledge_id}", params={"on": "2021-06-30"}).text
+    assert '<a href="#payments">120,000,000</a>' in page
+    assert '<a href="#commitments">300,000,000</a>' in page
+    assert f'<a href="/assistance/flows/{commitment}">{commitment}</a>' in page
+    assert f"(pays commitment {commitment})" in page
+    assert "6.0%" in page
+    chart = client.get(f"/api/v1/assistance/pledges/{pledge_id}", params={"on": "2021-06-30"}).json()["chart"]
+    assert chart["dates"] == ["2020-05-18", "2020-09-01", "2021-02-01", "2021-06-30"]
+    assert chart["events"] == ["pledge", "", "", "on"]
+    assert chart["paid"] == [0.0, 0.0, 120000000.0, 120000000.0]
+    later = client.get(f"/api/v1/assistance/pledges/{pledge_id}", params={"on": "2023-01-01"}).json()["chart"]
+    assert later["dates"][-2:] == ["2022-05-18", "2023-01-01"]
+    assert later["events"][-2:] == ["horizon", "on"]

@@ -26,6 +26,8 @@ class PledgePoint:
     committed_usd: Decimal
     paid_usd: Decimal
     percent: Decimal
+    event: str = ""
+    """What happens on the date besides commitments and payments: "pledge", "horizon" or "on" (the date asked)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class PledgeProgress:
         """The data ``static/assistance.js`` draws: cumulative paid and committed USD over time."""
         return {
             "dates": [p.date.isoformat() for p in self.series],
+            "events": [p.event for p in self.series],
             "paid": [float(p.paid_usd) for p in self.series],
             "committed": [float(p.committed_usd) for p in self.series],
             "pledge": float(self.pledge.amount_usd or 0),
@@ -66,6 +69,9 @@ class PledgeProgress:
 
 def pledge_progress(session: Session, flow_id: int, on: dt.date | None = None) -> PledgeProgress:
     """Fulfilment of a pledge in percent and the remainder on ``on`` (default: today), with the series to date.
+
+    The series has a point on each date a commitment or payment counts, and on the pledge's date,
+    its horizon (when not after ``on``) and ``on`` itself, so a chart runs from the pledge to the date asked.
 
     Raises ``NotFound`` for an unknown flow and ``Invalid`` when the flow is not a pledge.
     """
@@ -82,15 +88,18 @@ def pledge_progress(session: Session, flow_id: int, on: dt.date | None = None) -
     for commitment in commitments:
         payments.extend(f for f in fulfilling(session, commitment.flow_id) if f.stage.value in PAID_STAGES)
     payments.sort(key=lambda f: (f.flow_date, f.flow_id))
-    events = sorted({f.flow_date for f in (*commitments, *payments)} | {pledge.flow_date})
+    marks = {pledge.flow_date: "pledge", on: "on"}
+    if pledge.horizon_end is not None:
+        marks[pledge.horizon_end] = "horizon"
+    events = sorted({f.flow_date for f in (*commitments, *payments)} | set(marks))
     total = pledge.amount_usd or Decimal(0)
     series = []
     for day in events:
-        if day > on:
-            break
+        if day > on or (day < pledge.flow_date and not any(f.flow_date == day for f in (*commitments, *payments))):
+            continue
         committed = sum((c.amount_usd or Decimal(0) for c in commitments if c.flow_date <= day), Decimal(0))
         paid = sum((p.amount_usd or Decimal(0) for p in payments if p.flow_date <= day), Decimal(0))
-        series.append(PledgePoint(day, committed, paid, fulfilment(total, paid)[0]))
+        series.append(PledgePoint(day, committed, paid, fulfilment(total, paid)[0], marks.get(day, "")))
     committed = sum((c.amount_usd or Decimal(0) for c in commitments if c.flow_date <= on), Decimal(0))
     paid = sum((p.amount_usd or Decimal(0) for p in payments if p.flow_date <= on), Decimal(0))
     percent, remainder = fulfilment(total, paid)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from collections.abc import Iterator
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from starlette.responses import Response
 from solidarity.assistance import service
 from solidarity.assistance.schemas import ClaimCreate, FlowCreate, FlowPublic, FlowRevision, FlowRow
 from solidarity.errors import Invalid
-from solidarity.web.api.listing import PageDep, listing
+from solidarity.web.api.listing import PageDep, csv_response, listing
 from solidarity.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/assistance", tags=["assistance"])
@@ -94,10 +95,63 @@ def add_claim(data: ClaimCreate, actor: ActorDep, session: SessionDep) -> dict[s
     return {"id": claim.id, "subject": claim.subject, "amount_usd": claim.amount_usd}
 
 
-@router.get("/reports/table1")
-def table1(session: SessionDep, filters: FiltersDep) -> dict[str, Any]:
-    """Table 1: ``{"rows": [{"category", "entries": [{"text", "item", "quantity", "unit", "usd", "sources"}]}]}``."""
-    return service.table1(session, filters).as_dict()
+ReportFormat = Annotated[Literal["json", "csv"], Query(description="json (default) or csv")]
+TABLE1_CSV = ("category", "text", "item", "quantity", "unit", "usd", "stage", "is_lower_bound", "flow_id", "sources")
+REPORT_CSV = ("key", "label", "stage", "usd", "currency", "amount", "flows")
+ITEMS_CSV = ("item", "name", "unit", "stage", "quantity", "is_lower_bound", "value_currency", "value", "flows")
+
+
+@router.get("/reports/table1", response_model=None)
+def table1(session: SessionDep, filters: FiltersDep, format: ReportFormat = "json") -> dict[str, Any] | Response:
+    """Table 1: ``{"rows": [{"category", "entries": [{"text", "item", "quantity", "unit", "usd", "sources"}]}]}``.
+
+    ``?format=csv``: one line per entry, with its stage, lower-bound flag, flow id and sources (joined by " | ").
+    """
+    table = service.table1(session, filters)
+    if format == "json":
+        return table.as_dict()
+    rows = (
+        (
+            row.category,
+            e.text,
+            e.item,
+            e.quantity,
+            e.unit,
+            e.usd,
+            e.stage,
+            "yes" if e.is_lower_bound else "no",
+            e.flow_id,
+            " | ".join(s["citation"] for s in e.sources),
+        )
+        for row in table.rows
+        for e in row.entries
+    )
+    return csv_response("assistance-table1.csv", TABLE1_CSV, rows)
+
+
+def _report_csv(by: str, rows: list[dict[str, Any]]) -> Iterator[tuple[Any, ...]]:
+    """Report rows as long CSV lines: one per row, stage and original currency (USD lines have no currency)."""
+    if by == "items":
+        for r in rows:
+            values = r["values"] or {"": None}
+            for currency, value in values.items():
+                yield (
+                    r["item"],
+                    r["name"],
+                    r["unit"],
+                    r["stage"],
+                    r["quantity"],
+                    r["is_lower_bound"],
+                    currency,
+                    value,
+                    r["flows"],
+                )
+        return
+    for r in rows:
+        for stage, cell in r["stages"].items():
+            yield (r["key"], r["label"], stage, cell["usd"], "", "", cell["count"])
+            for currency, amount in cell["by_currency"].items():
+                yield (r["key"], r["label"], stage, "", currency, amount, cell["count"])
 
 
 def _report(session: Session, by: str, filters: service.Filters) -> list[dict[str, Any]]:
@@ -119,10 +173,20 @@ def _report(session: Session, by: str, filters: service.Filters) -> list[dict[st
     return [r.as_dict() for r in functions[by](session, filters)]
 
 
-@router.get("/reports/{by}")
-def report(by: str, session: SessionDep, filters: FiltersDep) -> dict[str, Any]:
-    """Totals by provider, recipient, channel or modality (per stage, USD and original currencies), or items."""
-    return {"by": by, "rows": _report(session, by, filters)}
+@router.get("/reports/{by}", response_model=None)
+def report(
+    by: str, session: SessionDep, filters: FiltersDep, format: ReportFormat = "json"
+) -> dict[str, Any] | Response:
+    """Totals by provider, recipient, channel or modality (per stage, USD and original currencies), or items.
+
+    ``?format=csv`` (not for capacity): one line per row and stage with the USD total, then one per original currency.
+    """
+    rows = _report(session, by, filters)
+    if format == "json":
+        return {"by": by, "rows": rows}
+    if by == "capacity":
+        raise Invalid("The capacity report has no CSV form; use JSON", details=[{"field": "format", "value": format}])
+    return csv_response(f"assistance-by-{by}.csv", ITEMS_CSV if by == "items" else REPORT_CSV, _report_csv(by, rows))
 
 
 @router.get("/pledges/{flow_id}")

@@ -183,6 +183,7 @@ def table1_page(
         "title": TABLE1_TITLE,
         "sources": sources,
         "is_print": bool(print_view),
+        "today": dt.date.today().isoformat(),
         "row_modality": {"Material supplying": "in-kind", "Cash support": "financial"},
         "json_link": "/api/v1/assistance/reports/table1" + (f"?{urlencode(form)}" if form else ""),
     }
@@ -259,5 +260,12 @@ def report_page(request: Request, by: str, actor: ActorDep, session: SessionDep)
 def pledge_page(request: Request, flow_id: int, actor: ActorDep, session: SessionDep, on: str = "") -> Response:
     progress = service.pledge_progress(session, flow_id, _date(on))
     names = _names(session, {progress.pledge.provider_id})
-    context = _common({}) | {"progress": progress, "chart": progress.chart(), "names": names, "on": on}
+    context = _common({}) | {
+        "progress": progress,
+        "chart": progress.chart(),
+        "names": names,
+        "on": on,
+        "commitments": [c for c in progress.commitments if c.flow_date <= progress.on],
+        "payments": [p for p in progress.payments if p.flow_date <= progress.on],
+    }
     return render(request, "assistance/pledge.html", context)
