@@ -23,7 +23,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Float, Integer, exists, func, literal_column, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Float,
+    Integer,
+    String,
+    column,
+    exists,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from solidarity.knowledge.models import Document, DocumentCountry, DocumentTopic, DocumentType
@@ -70,28 +83,27 @@ class Hit:
     snippet: str
 
 
-def filter_conditions(filters: DocumentFilters) -> list[ColumnElement[bool]]:
-    """The filters as conditions on ``Document``; ``Invalid`` for an unknown country."""
+def filter_conditions(filters: DocumentFilters, on: Any = Document) -> list[ColumnElement[bool]]:
+    """The filters as conditions on ``Document`` (or on ``on``, a table with the same filter columns);
+    ``Invalid`` for an unknown country."""
     conditions: list[ColumnElement[bool]] = []
     if filters.language:
-        conditions.append(Document.language == filters.language.lower())
+        conditions.append(on.language == filters.language.lower())
     if filters.document_type:
-        conditions.append(Document.document_type == filters.document_type)
+        conditions.append(on.document_type == filters.document_type)
     if filters.organisation_id:
-        conditions.append(Document.organisation_id == filters.organisation_id)
+        conditions.append(on.organisation_id == filters.organisation_id)
     if filters.date_from:
-        conditions.append(Document.published_on >= filters.date_from)
+        conditions.append(on.published_on >= filters.date_from)
     if filters.date_to:
-        conditions.append(Document.published_on <= filters.date_to)
+        conditions.append(on.published_on <= filters.date_to)
     if filters.topic:
         conditions.append(
-            exists().where(DocumentTopic.document_id == Document.id, DocumentTopic.topic == filters.topic.lower())
+            exists().where(DocumentTopic.document_id == on.id, DocumentTopic.topic == filters.topic.lower())
         )
     if filters.country:
         code = resolve_country(filters.country).alpha2
-        conditions.append(
-            exists().where(DocumentCountry.document_id == Document.id, DocumentCountry.country_code == code)
-        )
+        conditions.append(exists().where(DocumentCountry.document_id == on.id, DocumentCountry.country_code == code))
     return conditions
 
 
@@ -116,8 +128,8 @@ def search(
     ignored, never interpreted.
     """
     parsed = parse_query(q)
-    conditions = filter_conditions(filters)
     postgresql = session.get_bind().dialect.name == "postgresql"
+    conditions = filter_conditions(filters, _SEARCH.c if postgresql else Document)
     candidates = (_candidates_postgresql if postgresql else _candidates_sqlite)(session, parsed, conditions)
     is_lower_bound = len(candidates) > MAX_RANKED
     candidates = candidates[:MAX_RANKED]
@@ -195,7 +207,18 @@ def _rank_sqlite(
     return [(r[0], -float(r[1])) for r in session.execute(query)]
 
 
-# --- PostgreSQL: tsvector -------------------------------------------------------------------------
+# --- PostgreSQL: tsvector in knowledge_search -----------------------------------------------------
+
+_SEARCH = table(
+    "knowledge_search",
+    column("id", Integer),
+    column("language", String),
+    column("document_type", String),
+    column("organisation_id", Integer),
+    column("published_on", Date),
+    column("search_vector"),
+)
+"""One narrow row per document (migration 0013), kept in step by a trigger."""
 
 
 def _tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
@@ -206,24 +229,31 @@ def _tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
     return functools.reduce(lambda a, b: a.op("&&")(b), parts)
 
 
-_VECTOR: ColumnElement[Any] = literal_column("knowledge_documents.search_vector")
-
-
 def _candidates_postgresql(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> list[int]:
-    matched = _VECTOR.op("@@", is_comparison=True)(_tsquery(parsed))
-    query = select(Document.id).where(matched, *conditions).order_by(Document.id.desc()).limit(MAX_RANKED + 1)
-    return list(session.scalars(query))
+    """The newest matches by a bitmap over the GIN index. The planner would rather walk the primary
+    key backwards (or scan the table) and test each row, but each test reads that row's tsvector out
+    of line: 28 us a row, 340 ms for a term in a sixth of the library. The bitmap reads no vector."""
+    matched = _SEARCH.c.search_vector.op("@@", is_comparison=True)(_tsquery(parsed))
+    query = select(_SEARCH.c.id).where(matched, *conditions).order_by(_SEARCH.c.id.desc()).limit(MAX_RANKED + 1)
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    session.execute(text("SET LOCAL enable_indexscan = off"))
+    try:
+        return list(session.scalars(query))
+    finally:
+        session.execute(text("RESET enable_seqscan"))
+        session.execute(text("RESET enable_indexscan"))
 
 
 def _rank_postgresql(
     session: Session, parsed: ParsedQuery, candidates: Sequence[int], *, limit: int, offset: int
 ) -> list[tuple[int, float]]:
-    """ts_rank_cd over the candidates only (each one's tsvector is read once), best first."""
-    score = func.ts_rank_cd(_VECTOR, _tsquery(parsed), 1).cast(Float)
+    """ts_rank over the candidates only (each one's tsvector is read once), best first. ts_rank, not
+    ts_rank_cd: half the cost (2,000 vectors: 18 ms against 31 ms) and the same weights by field."""
+    score = func.ts_rank(_SEARCH.c.search_vector, _tsquery(parsed), 1).cast(Float)
     query = (
-        select(Document.id, score.label("score"))
-        .where(Document.id.in_(list(candidates)))
-        .order_by(score.desc(), Document.id)
+        select(_SEARCH.c.id, score.label("score"))
+        .where(_SEARCH.c.id.in_(list(candidates)))
+        .order_by(score.desc(), _SEARCH.c.id)
         .limit(limit)
         .offset(offset)
     )
