@@ -80,3 +80,13 @@ def test_landing_chart_search_neighbours_and_terms_pages(
     assert 'data-testid="terms-accepted"' in accepted.text
     assert f"/api/v1/genomes/{accession}/sequence" in client.get(f"/genomes/{accession}").text
     assert client.get(f"/api/v1/genomes/{accession}/sequence").status_code == 200
+
+
+def test_the_terms_page_shows_the_terms_version_and_leaves_the_footer_its_own(client: TestClient) -> None:
+    from solidarity import __version__
+    from solidarity.genomes.access import TERMS_VERSION
+
+    page = client.get("/genomes/terms")
+    assert page.status_code == 200
+    assert f"Version {TERMS_VERSION}</p>" in page.text
+    assert f"Solidarity {__version__} ·" in page.text  # the footer was showing the terms version

@@ -185,7 +185,7 @@ def terms_page(request: Request, actor: ActorDep, session: SessionDep) -> Respon
     return render(
         request,
         "genomes/terms.html",
-        {"version": access.TERMS_VERSION, "text": access.TERMS_TEXT, "accepted": accepted},
+        {"terms_version": access.TERMS_VERSION, "text": access.TERMS_TEXT, "accepted": accepted},
     )
 
 
