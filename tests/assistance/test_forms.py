@@ -235,3 +235,62 @@ def test_claim_form_names_the_subject_on_a_flow_without_one_and_refuses_bad_inpu
     assert "the sources agree" in page
     assert "Ministry report" in page
     assert _version_count(db, own) == 2, "the flow names the subject in a new version"
+
+
+def test_form_overrides_are_a_coordinators_recorded_decision(
+    client: TestClient,
+    db: sessionmaker[Session],
+    demo: dict[str, int],
+    flow: Callable[..., FlowCreate],
+    make_person: Callable[..., Person],
+) -> None:
+    with transaction(db) as session:
+        commitment = ledger.record_flow(session, SYSTEM, flow(demo["IT"], stage="commitment", ref="it-commit"))
+    payment = {
+        "provider": str(demo["IT"]),
+        "channel": "bilateral",
+        "modality": "financial",
+        "stage": "disbursement",
+        "flow_date": "2020-06-01",
+        "amount": "1500",
+        "currency": "USD",
+        "fulfils_ref": "it-commit",
+        "description": "Payment above its commitment",
+        "sources": "Ministry report",
+    }
+    no_rate = payment | {"fulfils_ref": "", "currency": "XOF", "flow_date": "1990-01-02", "description": "Old CFA"}
+    editor_csrf = sign_in(client, make_person(Role.EDITOR, organisation_id=demo["IT"]))
+    form = client.get("/assistance/flows/new").text
+    assert 'name="override_reason"' not in form, "editors are not offered overrides"
+    over = client.post("/assistance/flows/new", data=payment | {"csrf_token": editor_csrf})
+    assert over.status_code == 422
+    assert f"would exceed commitment {commitment.flow_id}" in over.text
+    missing = client.post("/assistance/flows/new", data=no_rate | {"csrf_token": editor_csrf})
+    assert missing.status_code == 422
+    assert "No exchange rate" in missing.text
+    sneaked = client.post(
+        "/assistance/flows/new",
+        data=no_rate | {"csrf_token": editor_csrf, "explicit_rate": "0.0017", "override_reason": "bank statement"},
+    )
+    assert sneaked.status_code == 422
+    assert "Only a coordinator may give an explicit rate" in sneaked.text
+
+    coordinator = TestClient(client.app)
+    csrf = sign_in(coordinator, make_person(Role.COORDINATOR, organisation_id=demo["RS"], modules=["assistance"]))
+    assert 'name="override_reason"' in coordinator.get("/assistance/flows/new").text
+    accepted = coordinator.post(
+        "/assistance/flows/new",
+        data=payment | {"csrf_token": csrf, "override_reason": "Exchange loss covered, see letter of 2 June"},
+        follow_redirects=False,
+    )
+    assert accepted.status_code == 303, accepted.text
+    assert "Exchange loss covered, see letter of 2 June" in coordinator.get(accepted.headers["location"]).text
+    rated = coordinator.post(
+        "/assistance/flows/new",
+        data=no_rate | {"csrf_token": csrf, "explicit_rate": "0.0017", "override_reason": "bank statement"},
+        follow_redirects=False,
+    )
+    assert rated.status_code == 303, rated.text
+    shown = coordinator.get(rated.headers["location"]).text
+    assert "explicit rate by" in shown
+    assert "bank statement" in shown
