@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session, sessionmaker
 
-from solidarity.actor import Actor
+from solidarity.actor import Actor, Role
+from solidarity.config import Settings
 from solidarity.db import transaction
 from solidarity.knowledge import demo, measures
+from solidarity.knowledge import service as knowledge_service
 from solidarity.knowledge.models import MeasureType
-from solidarity.knowledge.schemas import MeasureCreate
+from solidarity.knowledge.schemas import DocumentCreate, MeasureCreate
 from solidarity.reporting import service
 from tests.browser.conftest import PHONE
+from tests.conftest import Person
 from tests.reporting.test_pages import epidemic_rows, who_rows
 
 pytestmark = pytest.mark.browser
@@ -60,3 +64,29 @@ def test_search_page_highlights_chinese_and_english_matches(page: Page, live_ser
     expect(page.locator(".snippet mark").first).to_have_text("隔离")
     page.goto(f"{live_server}/knowledge?q=quarantine")
     expect(page.locator(".snippet mark").first).to_have_text("quarantine")
+
+
+def test_editor_edits_a_document_and_search_finds_the_new_title(
+    page: Page,
+    live_server: str,
+    db: sessionmaker[Session],
+    settings: Settings,
+    make_person: Callable[..., Person],
+    browser_sign_in: Callable[[Page, Person], None],
+) -> None:
+    editor = make_person(Role.EDITOR)
+    with transaction(db) as session:
+        data = DocumentCreate(title="Ward rounds", summary="Morning ward rounds.", language="en")
+        doc = knowledge_service.add_document(
+            session, editor.actor, data, storage_dir=settings.data_dir, max_bytes=settings.max_upload_bytes
+        )
+        doc_id = doc.id
+    browser_sign_in(page, editor)
+    page.goto(f"{live_server}/knowledge/documents/{doc_id}")
+    page.click("text=Edit this document")
+    page.fill("input[name=title]", "Night shift handover")
+    with page.expect_navigation():
+        page.click("button:has-text('Save')")
+    expect(page.locator("h1[lang]")).to_have_text("Night shift handover")
+    page.goto(f"{live_server}/knowledge?q=handover")
+    expect(page.locator("[data-testid=result-count]")).to_have_text("1 document")

@@ -237,11 +237,11 @@ def _candidates_postgresql(session: Session, parsed: ParsedQuery, conditions: li
     query = select(_SEARCH.c.id).where(matched, *conditions).order_by(_SEARCH.c.id.desc()).limit(MAX_RANKED + 1)
     session.execute(text("SET LOCAL enable_seqscan = off"))
     session.execute(text("SET LOCAL enable_indexscan = off"))
-    try:
-        return list(session.scalars(query))
-    finally:
-        session.execute(text("RESET enable_seqscan"))
-        session.execute(text("RESET enable_indexscan"))
+    ids = list(session.scalars(query))
+    # Back to the defaults for the rest of the transaction (after an error the rollback undoes SET LOCAL).
+    session.execute(text("RESET enable_seqscan"))
+    session.execute(text("RESET enable_indexscan"))
+    return ids
 
 
 def _rank_postgresql(
