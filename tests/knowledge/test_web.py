@@ -198,3 +198,18 @@ def test_editor_cannot_delete_another_organisations_document_and_file_downloads_
     assert client.delete(f"/api/v1/knowledge/documents/{doc_id}", headers=stranger).status_code == 403
     assert client.delete(f"/api/v1/knowledge/documents/{doc_id}", headers=owner).status_code == 204
     assert client.get(f"/api/v1/knowledge/documents/{doc_id}").status_code == 404
+
+
+def test_search_page_and_api_say_when_the_count_is_a_lower_bound(
+    client: TestClient, editor: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from solidarity.knowledge import querying
+
+    monkeypatch.setattr(querying, "MAX_RANKED", 2)
+    for n in range(3):
+        assert _upload(client, editor, f"g{n}.txt", b"Hand hygiene stations.", title=f"Guide {n}").status_code == 201
+    found = client.get("/api/v1/knowledge/search", params={"q": "hygiene"}).json()
+    assert (found["count"], found["count_is_lower_bound"], len(found["data"])) == (2, True, 2)
+    page = client.get("/knowledge", params={"q": "hygiene"})
+    assert "More than 2 documents: the best of the 2 newest are shown" in page.text
+    assert "Guide 0" not in page.text
