@@ -96,6 +96,18 @@ def _check_window(start: dt.date | None, end: dt.date | None) -> None:
         )
 
 
+def _check_source(session: Session, source: str) -> None:
+    """Refuse a source nobody published under: a typo would otherwise read as "no figures"."""
+    if session.scalar(select(ReportVersion.id).where(ReportVersion.source_name == source).limit(1)) is not None:
+        return
+    known = list(session.scalars(select(ReportVersion.source_name).distinct().order_by(ReportVersion.source_name)))
+    shown = ", ".join(repr(name) for name in known[:10]) + (" ..." if len(known) > 10 else "")
+    raise Invalid(
+        f"No figures were published from source {source!r}; sources: {shown or 'none yet'}",
+        details=[{"field": "source", "value": source, "reason": "unknown source"}],
+    )
+
+
 def _max_version(session: Session, as_of: dt.datetime | None, source: str | None) -> int | None:
     query = select(func.max(ReportVersion.id))
     if as_of is not None:
@@ -125,6 +137,8 @@ def get_series(
     """
     _check_window(start, end)
     scope = find_scope(session, area)
+    if source is not None:
+        _check_source(session, source)
     if as_of is not None and as_of.tzinfo is None:
         as_of = as_of.replace(tzinfo=dt.UTC)
     rows: list[Any]
@@ -297,15 +311,24 @@ def get_milestones(
     """When the cumulative count first reached each multiple of ``step``, each with its source and version.
 
     The version of a milestone is the version of the figure (or, for totals, the newest figure)
-    on its date. Raises ``Invalid`` for a step or count below 1, ``NotFound`` for an unknown area.
+    on its date. Its source is that version's source for an area; a total names every source its
+    series adds up. Raises ``Invalid`` for a step or count below 1 or a source nobody published
+    under, ``NotFound`` for an unknown area.
     """
     stored = get_series(session, area, measure, Frequency.DAILY, as_of=as_of, source=source)
     if not len(stored.cumulative):
         stored = get_series(session, area, measure, Frequency.WEEKLY, as_of=as_of, source=source)
     label = source or ", ".join(stored.sources)
+    found = milestones(stored.cumulative, step=step, count=count, origin=origin)
+    named: dict[int, str] = {}
+    if not stored.scope.is_total and source is None:
+        ids = {v for v in (stored.versions.get(m.date) for m in found) if v is not None}
+        if ids:
+            query = select(ReportVersion.id, ReportVersion.source_name).where(ReportVersion.id.in_(ids))
+            named = {int(row[0]): str(row[1]) for row in session.execute(query)}
     return [
-        SourcedMilestone(m, label, stored.versions.get(m.date))
-        for m in milestones(stored.cumulative, step=step, count=count, origin=origin)
+        SourcedMilestone(m, named.get(version, label) if version is not None else label, version)
+        for m, version in ((m, stored.versions.get(m.date)) for m in found)
     ]
 
 
