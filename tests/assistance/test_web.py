@@ -221,3 +221,14 @@ def test_pledge_page_lists_the_records_behind_its_figures_and_runs_to_the_date_s
     later = client.get(f"/api/v1/assistance/pledges/{pledge_id}", params={"on": "2023-01-01"}).json()["chart"]
     assert later["dates"][-2:] == ["2022-05-18", "2023-01-01"]
     assert later["events"][-2:] == ["horizon", "on"]
+
+
+def test_unknown_filter_values_are_refused_naming_the_field(client: TestClient, demo: dict[str, int]) -> None:
+    for path in ("/api/v1/assistance/flows", "/assistance/flows", "/api/v1/assistance/reports/channel"):
+        for field in ("stage", "channel", "modality"):
+            response = client.get(path, params={field: "bogus"})
+            assert response.status_code == 422, (path, field)
+            assert f"{field}: 'bogus' is not one of" in response.text.replace("&#39;", "'")
+    assert client.get("/assistance/reports/provider", params={"provider": "Nobody at all"}).status_code == 404
+    assert client.get("/assistance/reports/recipient", params={"recipient": "Atlantis"}).status_code == 422
+    assert client.get("/assistance/reports/table1", params={"start": "2020-99-01"}).status_code == 422

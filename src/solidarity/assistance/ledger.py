@@ -9,6 +9,7 @@ the totals the reports read (``totals``), in the same transaction.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,12 +21,14 @@ from solidarity.actor import Actor
 from solidarity.assistance import totals
 from solidarity.assistance.counting import PAID_STAGES, check_percentages
 from solidarity.assistance.models import (
+    Channel,
     Claim,
     Flow,
     FlowItem,
     FlowRecipient,
     FlowSource,
     FlowVersion,
+    Modality,
     Stage,
 )
 from solidarity.assistance.schemas import ClaimCreate, FlowCreate
@@ -108,7 +111,10 @@ def make_filters(
     channel: str | None = None,
     modality: str | None = None,
 ) -> Filters:
-    """Filters from user text: a provider by id, name or acronym (with its sub-organisations), a country."""
+    """Filters from user text: a provider by id, name or acronym (with its sub-organisations), a country.
+
+    Raises ``NotFound`` for an unknown provider and ``Invalid`` for an unknown country, stage, channel or modality.
+    """
     provider_ids = None
     if provider:
         root = partners.resolve_organisation(session, provider)
@@ -117,6 +123,18 @@ def make_filters(
             ids.extend(child.id for child in partners.children(session, org_id) if child.id not in ids)
         provider_ids = tuple(ids)
     code = resolve_country(recipient, field="recipient").alpha2 if recipient else None
+    chosen: tuple[tuple[str, str | None, type[enum.Enum]], ...] = (
+        ("stage", stage, Stage),
+        ("channel", channel, Channel),
+        ("modality", modality, Modality),
+    )
+    for field, value, kind in chosen:
+        allowed = [str(m.value) for m in kind]
+        if value and value not in allowed:
+            raise Invalid(
+                f"{field}: {value!r} is not one of {', '.join(allowed)}",
+                details=[{"field": field, "value": value, "reason": f"one of {', '.join(allowed)}"}],
+            )
     return Filters(start, end, emergency or None, provider_ids, code, stage or None, channel or None, modality or None)
 
 
