@@ -1,18 +1,23 @@
 """Assistance reports on 1,000,000 synthetic flows: SQL (with the counting rules) against pandas.
 
 Builds a fresh migrated SQLite database, bulk-inserts synthetic organisations, flows, their current
-versions and recipients with Core ``executemany``, then times, several runs each, the median of:
+versions and recipients with Core ``executemany`` (around the ledger, so it then fills the totals
+maintained on write with ``totals.rebuild``, as migration 0011 does), then times, several runs each,
+the median of:
 
 - Table 1 totals (``reports.by_category``: per category and stage, public-private left out),
 - ``reports.by_recipient`` (split by percentages, shared-boundary flows left out),
 - ``reports.by_provider``,
 
-against the same aggregation done in pandas on the same rows, loaded into DataFrames beforehand
-(loading is not timed). Both apply the counting rules: current versions only, internal flows out,
-a child whose parent is counted out, totals per stage. The script checks both give the same USD
-totals. Needs ``pip install -e '.[bench]'`` (pandas).
+read from the maintained totals, against the same aggregation done in pandas on the same rows, loaded
+into DataFrames beforehand (loading is not timed). With ``--scan`` it also times the reports scanning
+the flows (the fallback when the totals cannot answer). It then times a few filtered reports, and the
+write path's upkeep: adding 2,000 flows' contributions one write at a time and as one batch. SQL and
+pandas apply the counting rules: current versions only, internal flows out, a child whose parent is
+counted out, totals per stage. The script checks both give the same USD totals. Needs
+``pip install -e '.[bench]'`` (pandas).
 
-    .venv/bin/python benchmarks/assistance_reports.py [--flows 1000000] [--runs 3]
+    .venv/bin/python benchmarks/assistance_reports.py [--flows 1000000] [--runs 3] [--scan]
 """
 
 from __future__ import annotations
@@ -29,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
-from solidarity.assistance import reports
+from solidarity.assistance import reports, totals
 from solidarity.assistance.ledger import Filters
 from solidarity.assistance.models import Flow, FlowRecipient, FlowVersion
 from solidarity.config import load_settings
@@ -113,6 +118,10 @@ def build(url: str, flows: int) -> None:
             conn.execute(insert(Flow), flow_rows)
             conn.execute(insert(FlowVersion), version_rows)
             conn.execute(insert(FlowRecipient), recipient_rows)
+    began = time.perf_counter()
+    with transaction(make_sessionmaker(engine)) as session:
+        rows = totals.rebuild(session)
+    print(f"rebuilt the totals ({rows:,} rows) in {time.perf_counter() - began:.1f} s")
     with engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     engine.dispose()
@@ -175,10 +184,49 @@ def _check(sql_rows: list[reports.ReportRow], frame: pd.Series, name: str) -> No
                 raise SystemExit(f"{name}: SQL and pandas disagree on {key}: {cell.usd} vs {frame.loc[key]}")
 
 
+def _scanning(report: Callable[[Any, Filters], Any]) -> Callable[[Any, Filters], Any]:
+    """The report with the totals unavailable: it scans the flows, as before the totals existed."""
+
+    def run(session: Any, filters: Filters) -> Any:
+        original = totals.read
+        totals.read = lambda *args, **kwargs: None  # type: ignore[assignment]
+        try:
+            return report(session, filters)
+        finally:
+            totals.read = original
+
+    return run
+
+
+def upkeep(factory: Any, count: int) -> None:
+    """Time adding ``count`` flows' contributions one write at a time, then as one batch (rolled back)."""
+    spent = {}
+    for mode in ("single", "batch"):
+        with factory() as session:
+            versions = list(session.scalars(select(FlowVersion).where(FlowVersion.is_current.is_(True)).limit(count)))
+            for v in versions:
+                _ = v.recipients
+            began = time.perf_counter()
+            if mode == "single":
+                for v in versions:
+                    totals.flow_recorded(session, v)
+            else:
+                with totals.batched(session):
+                    for v in versions:
+                        totals.flow_recorded(session, v)
+            spent[mode] = time.perf_counter() - began
+            session.rollback()
+    print(
+        f"upkeep of {count:,} flow writes: {spent['single'] * 1000:.0f} ms one at a time "
+        f"({spent['single'] / count * 1000:.2f} ms per write), {spent['batch'] * 1000:.0f} ms as one batch"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--flows", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scan", action="store_true", help="also time the reports scanning the flows")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -187,18 +235,47 @@ def main() -> None:
         print(f"built {args.flows:,} flows in {time.perf_counter() - began:.1f} s")
         factory = make_sessionmaker(make_engine(load_settings(database_url=url)))
         versions, recipients = pandas_frames(url)
-        cases: list[tuple[str, Callable[[Any], Any], Callable[[], pd.Series]]] = [
+        cases: list[tuple[str, Callable[[Any, Filters], Any], Callable[[], pd.Series]]] = [
             ("Table 1 totals", reports.by_category, lambda: pandas_by_category(versions)),
             ("by recipient", reports.by_recipient, lambda: pandas_by_recipient(versions, recipients)),
             ("by provider", reports.by_provider, lambda: pandas_by_provider(versions)),
         ]
-        print(f"{'report':<16} {'SQLite ms':>10} {'pandas ms':>10} {'ratio':>7}")
+        print(
+            f"{'report':<16} {'SQLite ms':>10} {'pandas ms':>10} {'ratio':>7}"
+            + (f" {'scan ms':>9}" if args.scan else "")
+        )
         for name, sql, frame in cases:
             with transaction(factory) as session:
                 sql_time, sql_rows = timed(lambda sql=sql, session=session: sql(session, Filters()), args.runs)
+                scan = ""
+                if args.scan:
+                    scan_time, scan_rows = timed(
+                        lambda sql=sql, session=session: _scanning(sql)(session, Filters()), args.runs
+                    )
+                    scan = f" {scan_time * 1000:>9.0f}"
             pandas_time, pandas_rows = timed(frame, args.runs)
             _check(sql_rows, pandas_rows, name)
-            print(f"{name:<16} {sql_time * 1000:>10.0f} {pandas_time * 1000:>10.0f} {sql_time / pandas_time:>7.2f}")
+            if args.scan:
+                _check(scan_rows, pandas_rows, f"{name} (scan)")
+            print(
+                f"{name:<16} {sql_time * 1000:>10.0f} {pandas_time * 1000:>10.0f} {sql_time / pandas_time:>7.2f}{scan}"
+            )
+        filtered = [
+            (
+                "by provider, year 2021",
+                reports.by_provider,
+                Filters(start=dt.date(2021, 1, 1), end=dt.date(2021, 12, 31)),
+            ),
+            ("by provider, 2021-03", reports.by_provider, Filters(start=dt.date(2021, 3, 1), end=dt.date(2021, 3, 31))),
+            ("by provider, recipient IT", reports.by_provider, Filters(recipient="IT")),
+            ("by recipient, provider 7", reports.by_recipient, Filters(provider_ids=(7,))),
+            ("by recipient, recipient IT (scan)", reports.by_recipient, Filters(recipient="IT")),
+        ]
+        for name, sql, filters in filtered:
+            with transaction(factory) as session:
+                sql_time, _ = timed(lambda sql=sql, session=session, f=filters: sql(session, f), args.runs)
+            print(f"{name:<34} {sql_time * 1000:>8.0f} ms")
+        upkeep(factory, 2_000)
 
 
 if __name__ == "__main__":

@@ -121,6 +121,9 @@ class FlowVersion(Base):
         UniqueConstraint("flow_id", "version"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_not_negative"),
         Index("ix_assistance_flow_versions_current", "is_current", "stage", "flow_date"),
+        # A flow's current version and whether it is internal, in one probe: the parent check of counting
+        # rule 2 (in reports and in the totals) makes one per pass-through child.
+        Index("ix_assistance_flow_versions_flow_current", "flow_id", "is_current", "is_internal"),
         # Covers every column the reports read, so a report scans this narrow index, not the wide rows.
         Index(
             "ix_assistance_flow_versions_report",
@@ -321,6 +324,11 @@ class FlowTotal(Base):
         ),
         # Rows whose last flow went away are deleted after each write; this finds them without a scan.
         Index("ix_assistance_totals_flows", "flows"),
+        # The filters a report seeks within a grain (the key above leads with the parent, for unfiltered reads).
+        Index("ix_assistance_totals_country", "grain", "country_code"),
+        Index("ix_assistance_totals_provider", "grain", "provider_id"),
+        Index("ix_assistance_totals_month", "grain", "month"),
+        Index("ix_assistance_totals_emergency", "grain", "emergency_code"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

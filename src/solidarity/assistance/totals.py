@@ -245,9 +245,10 @@ def _apply(session: Session, deltas: Deltas) -> None:
 
 def _write(session: Session, deltas: Deltas) -> None:
     """Upsert every changed row (adding to what is there), then delete rows left without flows."""
+    # In key order, so concurrent writers lock shared rows in the same order (no deadlock on PostgreSQL).
     rows = [
         dict(zip(KEY, key, strict=True)) | dict(zip(VALUES, values, strict=True))
-        for key, values in deltas.rows.items()
+        for key, values in sorted(deltas.rows.items())
         if any(values)
     ]
     if not rows:
@@ -470,8 +471,8 @@ def read(
         .where(t.grain == grain, *conditions)
         .group_by(key, t.stage, t.currency)
     )
-    unit_value = Decimal(1_000_000) if shares else Decimal(100)
+    exponent = -6 if shares else -2
     return [
-        (k, stage, currency, Decimal(int(a)) / unit_value, Decimal(int(u)) / unit_value, int(n))
+        (k, stage, currency, Decimal(int(a)).scaleb(exponent), Decimal(int(u)).scaleb(exponent), int(n))
         for k, stage, currency, a, u, n in session.execute(query)
     ]

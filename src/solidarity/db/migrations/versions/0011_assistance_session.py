@@ -1,4 +1,5 @@
-"""assistance: totals maintained on write (assistance_totals), filled from the existing flows
+"""assistance: totals maintained on write (assistance_totals), filled from the existing flows; an index
+for the parent check of counting rule 2
 
 Revision ID: 0011
 Revises: 0010
@@ -58,11 +59,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assistance_totals", schema=None) as batch_op:
         batch_op.create_index("ix_assistance_totals_flows", ["flows"], unique=False)
+        batch_op.create_index("ix_assistance_totals_country", ["grain", "country_code"], unique=False)
+        batch_op.create_index("ix_assistance_totals_provider", ["grain", "provider_id"], unique=False)
+        batch_op.create_index("ix_assistance_totals_month", ["grain", "month"], unique=False)
+        batch_op.create_index("ix_assistance_totals_emergency", ["grain", "emergency_code"], unique=False)
+    with op.batch_alter_table("assistance_flow_versions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_assistance_flow_versions_flow_current", ["flow_id", "is_current", "is_internal"], unique=False
+        )
     # The totals of the flows recorded before this revision (the same SQL as `assistance rebuild-totals`).
     totals.rebuild(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("assistance_flow_versions", schema=None) as batch_op:
+        batch_op.drop_index("ix_assistance_flow_versions_flow_current")
     with op.batch_alter_table("assistance_totals", schema=None) as batch_op:
-        batch_op.drop_index("ix_assistance_totals_flows")
+        for name in ("emergency", "month", "provider", "country", "flows"):
+            batch_op.drop_index(f"ix_assistance_totals_{name}")
     op.drop_table("assistance_totals")
