@@ -294,3 +294,11 @@ def test_form_overrides_are_a_coordinators_recorded_decision(
     shown = coordinator.get(rated.headers["location"]).text
     assert "explicit rate by" in shown
     assert "bank statement" in shown
+    revise = rated.headers["location"] + "/revise"
+    values = _form_values(coordinator.get(revise).text)
+    assert (values["explicit_rate"], values["override_reason"]) == ("0.0017", "bank statement")
+    again = coordinator.post(
+        revise, data=values | {"description": "Old CFA francs", "reason": "Wording"}, follow_redirects=False
+    )
+    assert again.status_code == 303, again.text
+    assert "Old CFA francs" in coordinator.get(rated.headers["location"]).text

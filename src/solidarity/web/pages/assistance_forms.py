@@ -48,6 +48,8 @@ CHOICES: dict[str, list[str]] = {
     "capacity_kind": ["", *(k.value for k in CapacityKind)],
     "delivery_mode": ["", *(d.value for d in DeliveryMode)],
 }
+EXPLICIT_RATE = "explicit rate by "
+"""How the ledger names a coordinator's explicit rate in ``usd_rate_source``."""
 NEW_FLOW_DEFAULTS = {"currency": "USD", "is_new_money": "yes", "is_internal": "no", "is_lower_bound": "no"}
 
 
@@ -80,7 +82,11 @@ def _values_of(session: Session, version: FlowVersion) -> dict[str, str]:
     row = version_to_row(session, version)
     for name in ("provider", "receiver", "reporter"):
         row[name] = _organisation_name(session, row[name])
-    row["override_reason"] = ""
+    # a coordinator's explicit rate and override reason stay with the flow until changed
+    # (the form shows them to coordinators only)
+    row["override_reason"] = version.override_reason or ""
+    is_explicit = (version.usd_rate_source or "").startswith(EXPLICIT_RATE)
+    row["explicit_rate"] = f"{version.usd_rate.normalize():f}" if is_explicit and version.usd_rate is not None else ""
     return row
 
 
