@@ -246,7 +246,11 @@ def rt(
     window: int = typer.Option(7, "--window", min=1, help="Sliding window, days"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Rt by the method of Cori et al. (2013), with its 95% credible interval."""
+    """Rt by the method of Cori et al. (2013), with its 95% credible interval.
+
+    A window with fewer than 12 cases, or a posterior coefficient of variation of 0.3 or more, is
+    marked unreliable (``reliable: false`` in ``--json``).
+    """
     context = get(ctx)
     with context.transaction() as session:
         found = queries.get_rt(session, area, si_mean=si_mean, si_sd=si_sd, window=window)
@@ -258,6 +262,9 @@ def rt(
             "lower": round(e.lower, 4),
             "upper": round(e.upper, 4),
             "is_adjusted": e.is_adjusted,
+            "window_cases": round(e.window_cases, 3),
+            "cv": round(e.cv, 4),
+            "reliable": e.is_reliable,
         }
         for e in found.result.estimates
     ]
@@ -276,8 +283,17 @@ def rt(
         return
     print_table(
         f"Rt of {found.scope.name} (serial interval {si_mean} ± {si_sd} days, {window}-day window)",
-        ["window end", "Rt", "95% CrI"],
-        [[r["end"], f"{r['mean']:.2f}", f"{r['lower']:.2f} - {r['upper']:.2f}"] for r in rows],
+        ["window end", "Rt", "95% CrI", "cases in window", "reliable"],
+        [
+            [
+                r["end"],
+                f"{r['mean']:.2f}",
+                f"{r['lower']:.2f} - {r['upper']:.2f}",
+                f"{r['window_cases']:g}",
+                "yes" if r["reliable"] else "no (too few cases)",
+            ]
+            for r in rows
+        ],
     )
 
 

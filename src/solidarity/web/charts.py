@@ -105,17 +105,28 @@ def rt_axis_top(uppers: Sequence[float]) -> int:
 
 
 def rt_chart(result: RtResult) -> Chart:
-    """Rt by window end: posterior mean and the 95% credible interval as a band."""
+    """Rt by window end: posterior mean and the 95% credible interval as a band.
+
+    Windows with too few cases (``is_reliable`` false) are drawn apart, as a grey line with a grey
+    band, and marked in the table; the axis is set by the reliable windows when there are any.
+    """
     estimates = result.estimates
+    reliable = [e.is_reliable for e in estimates]
     data = {
         "dates": [e.end.isoformat() for e in estimates],
         "mean": [round(e.mean, 3) for e in estimates],
         "lower": [round(e.lower, 3) for e in estimates],
         "upper": [round(e.upper, 3) for e in estimates],
-        "ymax": rt_axis_top([e.upper for e in estimates]),
+        "reliable": reliable,
+        "ymax": rt_axis_top([e.upper for e in estimates if e.is_reliable] or [e.upper for e in estimates]),
     }
     rows = [
-        (e.end.isoformat(), figure(e.mean, 2), f"{figure(e.lower, 2)} to {figure(e.upper, 2)}")
+        (
+            e.end.isoformat(),
+            figure(e.mean, 2) if e.is_reliable else f"{figure(e.mean, 2)} (unreliable)",
+            f"{figure(e.lower, 2)} to {figure(e.upper, 2)}",
+            f"{e.window_cases:,.0f}" if e.is_reliable else f"{e.window_cases:,.0f}: too few",
+        )
         for e in reversed(estimates)
     ]
-    return Chart(data, ("Window ending", "Rt (mean)", "95% credible interval"), rows[:TABLE_ROWS])
+    return Chart(data, ("Window ending", "Rt (mean)", "95% credible interval", "Cases in window"), rows[:TABLE_ROWS])

@@ -204,3 +204,50 @@ def test_empty_series_has_no_estimates():
     result = estimate_rt(Series(MARCH_2, Frequency.DAILY, ()))
     assert result.estimates == ()
     assert (result.si_mean, result.si_sd, result.window) == (4.7, 2.9, 7)
+
+
+def test_windows_with_fewer_than_12_cases_are_marked_unreliable():
+    # 20 days of 10 cases, 10 days of none, then 5 cases on the last day (index 30).
+    values = (10,) * 20 + (0,) * 10 + (5,)
+    by_end = {(e.end - MARCH_2).days: e for e in estimate_rt(daily(values)).estimates}
+    # Window 13..19: 70 cases.
+    assert by_end[19].window_cases == 70
+    assert by_end[19].is_reliable
+    # Window 18..24: days 18 and 19, 20 cases; window 19..25: day 19 only, 10 cases.
+    assert by_end[24].window_cases == 20
+    assert by_end[24].is_reliable
+    assert by_end[25].window_cases == 10
+    assert not by_end[25].is_reliable
+    # Windows of no cases at all, then the 5 cases of the last day: Rt is large and unreliable.
+    assert by_end[27].window_cases == 0
+    assert not by_end[27].is_reliable
+    last = by_end[30]
+    assert last.window_cases == 5
+    assert not last.is_reliable
+    assert last.shape == pytest.approx(1 + 5)
+    assert [e.is_reliable for e in by_end.values()] == [e.window_cases >= 12 for e in by_end.values()]
+
+
+def test_posterior_coefficient_of_variation_above_the_limit_is_unreliable():
+    # A vague prior (shape (5/50)² = 0.01): the posterior CV is 1 / sqrt(0.01 + cases in the window).
+    values = (2,) * 30
+    week = estimate_rt(daily(values), prior_sd=50, max_cv=0.25).estimates[-1]
+    assert week.window_cases == 14  # at least 12 cases, but
+    assert week.cv == pytest.approx(1 / math.sqrt(14.01))  # 0.267 > 0.25
+    assert not week.is_reliable
+    eight_days = estimate_rt(daily(values), window=8, prior_sd=50, max_cv=0.25).estimates[-1]
+    assert eight_days.window_cases == 16
+    assert eight_days.cv == pytest.approx(1 / math.sqrt(16.01))
+    assert eight_days.is_reliable
+    # EpiEstim's default limit, 0.3, lets the 14-case week through.
+    assert estimate_rt(daily(values), prior_sd=50).estimates[-1].is_reliable
+
+
+def test_weekly_windows_count_the_cases_of_their_weeks():
+    result = estimate_rt(Series(dt.date(2020, 3, 8), Frequency.WEEKLY, (700, 700, 700, 7, 700)))
+    by_end = {e.end: e for e in result.estimates}
+    assert by_end[dt.date(2020, 3, 22)].window_cases == pytest.approx(700)
+    assert by_end[dt.date(2020, 3, 22)].is_reliable
+    quiet = by_end[dt.date(2020, 3, 29)]
+    assert quiet.window_cases == pytest.approx(7)
+    assert not quiet.is_reliable

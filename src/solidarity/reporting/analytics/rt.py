@@ -16,6 +16,11 @@ Choices, each as EpiEstim makes them unless said otherwise:
   the cumulative incidence up to its end is at least 12 cases (the guidance that accompanies
   EpiEstim, which itself warns below the 11 cases a posterior coefficient of variation of 0.3
   needs) and its end lies beyond the mean serial interval.
+- Each estimate says whether it is reliable: its window holds at least 12 cases (Cori et al.'s
+  guidance, applied to the window's own incidence rather than only to the cumulative count before
+  it) and its posterior coefficient of variation, 1/sqrt(shape), is below 0.3 (EpiEstim's
+  ``cv_posterior``). A window of a handful of cases after a quiet spell gives an Rt of 200 with a
+  credible interval to match: it is still listed, marked ``reliable = False``, and drawn apart.
 - Not as EpiEstim, which refuses them: a negative daily count (a correction) or a missing one is
   counted as 0 cases; the result lists those dates and flags each estimate whose window holds one.
 - Weekly data: each weekly count is spread evenly over the seven days of its week (the week ends
@@ -46,6 +51,10 @@ DEFAULT_WINDOW = 7
 DEFAULT_PRIOR_MEAN = 5.0
 DEFAULT_PRIOR_SD = 5.0
 MIN_CUMULATIVE_CASES = 12
+MIN_WINDOW_CASES = 12
+"""Cases a window needs for its estimate to count as reliable (Cori et al. 2013)."""
+MAX_POSTERIOR_CV = 0.3
+"""Largest posterior coefficient of variation of a reliable estimate (EpiEstim's ``cv_posterior``)."""
 CREDIBLE_LEVEL = 0.95
 
 
@@ -112,10 +121,19 @@ class RtEstimate:
     """Posterior gamma rate: 1 / prior scale + total infectiousness over the window."""
     is_adjusted: bool
     """True when a day in the window had a negative or missing count, counted as 0."""
+    window_cases: float
+    """Cases in the window (Σ I over it)."""
+    is_reliable: bool
+    """False when the window holds fewer than ``min_window_cases`` cases or the posterior CV is too large."""
 
     @property
     def sd(self) -> float:
         return float(self.shape**0.5 / self.rate)
+
+    @property
+    def cv(self) -> float:
+        """Posterior coefficient of variation, sd / mean = 1 / sqrt(shape)."""
+        return float(self.shape**-0.5)
 
 
 @dataclass(frozen=True)
@@ -128,6 +146,8 @@ class RtResult:
     """Dates whose count was negative (a correction); counted as 0 cases."""
     missing_dates: tuple[dt.date, ...]
     """Dates with no count; counted as 0 cases."""
+    min_window_cases: float = MIN_WINDOW_CASES
+    max_cv: float = MAX_POSTERIOR_CV
 
 
 def estimate_rt(
@@ -139,8 +159,13 @@ def estimate_rt(
     prior_mean: float = DEFAULT_PRIOR_MEAN,
     prior_sd: float = DEFAULT_PRIOR_SD,
     min_cumulative_cases: float = MIN_CUMULATIVE_CASES,
+    min_window_cases: float = MIN_WINDOW_CASES,
+    max_cv: float = MAX_POSTERIOR_CV,
 ) -> RtResult:
     """Rt on sliding windows of ``window`` days over a daily or weekly series of new cases.
+
+    An estimate is ``is_reliable`` when its window holds at least ``min_window_cases`` cases and
+    its posterior coefficient of variation is below ``max_cv``.
 
     Raises ``Invalid`` for a serial interval mean not above 1 day, a non-positive sd or prior, or a
     window that is not a positive number of days (whole weeks for weekly data).
@@ -160,7 +185,7 @@ def estimate_rt(
     days, first_day = _daily_cases(incidence)
     adjusted = _daily_flags(incidence)
     n = len(days)
-    empty = RtResult((), si_mean, si_sd, window, negative, missing)
+    empty = RtResult((), si_mean, si_sd, window, negative, missing, min_window_cases, max_cv)
     weights = discretised_serial_interval(si_mean, si_sd, max(n, 1))
     if n == 0:
         return empty
@@ -180,7 +205,8 @@ def estimate_rt(
     start_index = end_index - window + 1
     prior_shape = (prior_mean / prior_sd) ** 2
     prior_scale = prior_sd**2 / prior_mean
-    shape = prior_shape + cases_before[end_index + 1] - cases_before[start_index]
+    in_window = cases_before[end_index + 1] - cases_before[start_index]
+    shape = prior_shape + in_window
     rate = 1 / prior_scale + infectiousness_before[end_index + 1] - infectiousness_before[start_index]
     tail = (1 - CREDIBLE_LEVEL) / 2
     lower = stats.gamma.ppf(tail, shape, scale=1 / rate)
@@ -195,10 +221,13 @@ def estimate_rt(
             shape=float(a),
             rate=float(r),
             is_adjusted=bool(flags_before[e + 1] - flags_before[s] > 0),
+            window_cases=float(c),
+            # A hair of tolerance: sums of weekly counts spread over days are not exact in binary.
+            is_reliable=bool(c >= min_window_cases - 1e-9 and a**-0.5 < max_cv),
         )
-        for s, e, a, r, lo, hi in zip(start_index, end_index, shape, rate, lower, upper, strict=True)
+        for s, e, a, r, lo, hi, c in zip(start_index, end_index, shape, rate, lower, upper, in_window, strict=True)
     )
-    return RtResult(estimates, si_mean, si_sd, window, negative, missing)
+    return RtResult(estimates, si_mean, si_sd, window, negative, missing, min_window_cases, max_cv)
 
 
 def _usable(value: float | int | None) -> float:

@@ -199,7 +199,11 @@ def get_rt(
     window: Annotated[int, Query(ge=1, le=70)] = 7,
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    """Rt by Cori et al. (2013) with its 95% credible interval, per window end."""
+    """Rt by Cori et al. (2013) with its 95% credible interval, per window end.
+
+    ``reliable`` is false for a window with fewer than 12 cases (``window_cases``) or a posterior
+    coefficient of variation (``cv``) of 0.3 or more: its Rt is listed but not to be trusted.
+    """
     found = queries.get_rt(session, area, si_mean=si_mean, si_sd=si_sd, window=window)
     rows = [
         {
@@ -209,11 +213,14 @@ def get_rt(
             "lower": e.lower,
             "upper": e.upper,
             "is_adjusted": e.is_adjusted,
+            "window_cases": round(e.window_cases, 3),
+            "cv": round(e.cv, 4),
+            "reliable": e.is_reliable,
         }
         for e in found.result.estimates
     ]
     if format == "csv":
-        header = ["start", "end", "mean", "lower", "upper", "is_adjusted"]
+        header = ["start", "end", "mean", "lower", "upper", "is_adjusted", "window_cases", "cv", "reliable"]
         return csv_response(f"rt-{found.scope.code}.csv", header, ([r[h] for h in header] for r in rows))
     return JSONResponse(
         {
@@ -221,6 +228,8 @@ def get_rt(
             "si_mean": si_mean,
             "si_sd": si_sd,
             "window": window,
+            "min_window_cases": found.result.min_window_cases,
+            "max_cv": found.result.max_cv,
             "sources": list(found.sources),
             "version": found.version,
             "data": rows,

@@ -318,7 +318,16 @@ def _rt_context(session: Session, code: str, as_of: dt.datetime | None) -> tuple
         "lower": charts.figure(last.lower, 2),
         "upper": charts.figure(last.upper, 2),
         "end": last.end.isoformat(),
+        "reliable": last.is_reliable,
+        "window_cases": f"{last.window_cases:,.0f}",
     }
+    unreliable = sum(not e.is_reliable for e in result.estimates)
+    if unreliable:
+        info["unreliable"] = (
+            f"{unreliable} of {len(result.estimates)} windows hold fewer than {result.min_window_cases:g} cases "
+            f"(or their posterior coefficient of variation is {result.max_cv:g} or more): their Rt is not "
+            "reliable; the chart draws them grey and dashed and the table marks them."
+        )
     adjusted = len(result.negative_dates) + len(result.missing_dates)
     if adjusted:
         info["adjusted"] = (

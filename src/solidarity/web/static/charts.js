@@ -9,7 +9,8 @@
  *   epicurve:   {dates, new, avg7, label, colour?, markers?} bars of new counts, line of the 7-day average;
  *               markers: [{date, label}] draws a dashed line at each date (public-health measures)
  *   cumulative: {dates, series: [{label, values}], scale?}  lines; a [data-scale-toggle] button switches log/linear
- *   rt:         {dates, mean, lower, upper, ymax?}          Rt with its 95% credible band and the line Rt = 1
+ *   rt:         {dates, mean, lower, upper, reliable?, ymax?} Rt with its 95% credible band and the line Rt = 1;
+ *               windows with reliable[i] false (too few cases) are drawn grey and dashed
  * Other kinds can be added with SolidarityCharts.register("measures", function (canvas, data) {...}).
  */
 (function () {
@@ -18,7 +19,8 @@
   var PALETTE = {
     cases: { bar: "rgba(66, 146, 198, 0.55)", line: "#08519c" },
     deaths: { bar: "rgba(203, 24, 29, 0.35)", line: "#a50f15" },
-    rt: { line: "#0b5c8e", band: "rgba(11, 92, 142, 0.18)", threshold: "#b42318" },
+    rt: { line: "#0b5c8e", band: "rgba(11, 92, 142, 0.18)", threshold: "#b42318",
+          unreliable: "#8a8f98", unreliableBand: "rgba(138, 143, 152, 0.16)" },
     lines: ["#08519c", "#a50f15", "#238b45", "#6a51a3"]
   };
 
@@ -131,22 +133,27 @@
     options.scales.y = { beginAtZero: true, max: data.ymax || undefined, suggestedMax: 2,
                          title: { display: true, text: "Rt" } };
     options.plugins.legend.labels.filter = function (item) { return item.text !== ""; };
-    return new window.Chart(canvas, {
-      type: "line",
-      data: {
-        labels: data.dates,
-        datasets: [
-          { label: "Rt (posterior mean)", data: data.mean, borderColor: PALETTE.rt.line, borderWidth: 2,
-            pointRadius: 0 },
-          { label: "", data: data.lower, borderColor: "transparent", pointRadius: 0, fill: false },
-          { label: "95% credible interval", data: data.upper, borderColor: "transparent",
-            backgroundColor: PALETTE.rt.band, pointRadius: 0, fill: "-1" },
-          { label: "Rt = 1", data: ones, borderColor: PALETTE.rt.threshold, borderDash: [6, 4], borderWidth: 1.5,
-            pointRadius: 0 }
-        ]
-      },
-      options: options
-    });
+    // Windows with too few cases (data.reliable[i] false) are drawn in grey, dashed, with a grey band.
+    var reliable = data.reliable || data.dates.map(function () { return true; });
+    function isShaky(ctx) { return !reliable[ctx.p1DataIndex] || !reliable[ctx.p0DataIndex]; }
+    var datasets = [
+      { label: "Rt (posterior mean)", data: data.mean, borderColor: PALETTE.rt.line, borderWidth: 2,
+        pointRadius: function (ctx) { return reliable[ctx.dataIndex] ? 0 : 2; },
+        pointBackgroundColor: PALETTE.rt.unreliable, pointBorderColor: PALETTE.rt.unreliable,
+        segment: { borderColor: function (ctx) { return isShaky(ctx) ? PALETTE.rt.unreliable : undefined; },
+                   borderDash: function (ctx) { return isShaky(ctx) ? [3, 3] : undefined; } } },
+      { label: "", data: data.lower, borderColor: "transparent", pointRadius: 0, fill: false },
+      { label: "95% credible interval", data: data.upper, borderColor: "transparent",
+        backgroundColor: PALETTE.rt.band, pointRadius: 0, fill: "-1",
+        segment: { backgroundColor: function (ctx) { return isShaky(ctx) ? PALETTE.rt.unreliableBand : undefined; } } },
+      { label: "Rt = 1", data: ones, borderColor: PALETTE.rt.threshold, borderDash: [6, 4], borderWidth: 1.5,
+        pointRadius: 0 }
+    ];
+    if (reliable.indexOf(false) >= 0) {
+      datasets.push({ label: "Too few cases in the window (unreliable)", data: [], borderColor: PALETTE.rt.unreliable,
+                      backgroundColor: PALETTE.rt.unreliableBand, borderDash: [3, 3], pointRadius: 0 });
+    }
+    return new window.Chart(canvas, { type: "line", data: { labels: data.dates, datasets: datasets }, options: options });
   };
 
   function readData(canvas) {
