@@ -82,8 +82,8 @@ def search(
 ) -> dict[str, Any]:
     """Ranked full-text search; ``snippet`` is HTML with matches in ``<mark>``. 422 when nothing is left to search.
 
-    At most 2,000 matches are ranked: past that ``count_is_lower_bound`` is true, ``count`` is 2,000
-    and the results are the best of the 2,000 newest matches (add words or filters to narrow).
+    At most 1,000 matches are ranked: past that ``count_is_lower_bound`` is true, ``count`` is 1,000
+    and the results are the best of the 1,000 newest matches (add words or filters to narrow).
     """
     filters = _filters(language, topic, organisation_id, country, document_type, date_from, date_to)
     result = service.search(session, q, filters, limit=limit, offset=offset)
