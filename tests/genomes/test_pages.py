@@ -90,3 +90,41 @@ def test_the_terms_page_shows_the_terms_version_and_leaves_the_footer_its_own(cl
     assert page.status_code == 200
     assert f"Version {TERMS_VERSION}</p>" in page.text
     assert f"Solidarity {__version__} ·" in page.text  # the footer was showing the terms version
+
+
+def test_the_search_page_download_link_walks_through_sign_in_and_terms_to_the_zip(
+    client: TestClient,
+    submit: Submitter,
+    write_batch: Callable[..., Batch],
+    small_records: list[tuple[str, str]],
+    make_person: Callable[..., Person],
+) -> None:
+    submit(write_batch(small_records[:2]))
+    search = client.get("/genomes/search", params={"country": "AU"})
+    assert 'href="/genomes/download?country=AU"' in search.text
+    first = client.get("/genomes/download", params={"country": "AU"}, follow_redirects=False)
+    assert first.status_code == 303
+    assert first.headers["location"] == "/login?next=%2Fgenomes%2Fdownload%3Fcountry%3DAU"
+    sign_in(client, make_person(Role.VIEWER))
+    second = client.get("/genomes/download", params={"country": "AU"}, follow_redirects=False)
+    assert second.headers["location"] == "/genomes/terms?next=%2Fgenomes%2Fdownload%3Fcountry%3DAU"
+    terms = client.get(second.headers["location"])
+    assert 'name="next" value="/genomes/download?country=AU"' in terms.text
+    accepted = client.post(
+        "/genomes/terms",
+        data={"csrf_token": csrf_from(terms.text), "next": "/genomes/download?country=AU"},
+        follow_redirects=False,
+    )
+    assert accepted.headers["location"] == "/genomes/download?country=AU"
+    third = client.get("/genomes/download", params={"country": "AU"}, follow_redirects=False)
+    assert third.headers["location"] == "/api/v1/genomes/download?country=AU"
+    archive = client.get(third.headers["location"])
+    assert archive.status_code == 200
+    assert archive.headers["content-type"] == "application/zip"
+    # only pages of this module are returned to after accepting: no open redirect
+    elsewhere = client.post(
+        "/genomes/terms",
+        data={"csrf_token": csrf_from(terms.text), "next": "https://evil.example/"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/genomes/terms"

@@ -179,21 +179,52 @@ def search_page(
     )
 
 
+DOWNLOAD_API = "/api/v1/genomes/download"
+
+
+def _genomes_next(target: str | None) -> str | None:
+    """A page of this module to come back to after accepting the terms; anything else is dropped."""
+    if target and target.startswith("/genomes/") and "//" not in target and "\\" not in target:
+        return target
+    return None
+
+
+@router.get("/download")
+def download_page(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+    """The search page's download link: sign in and accept the terms on the way, then the zip.
+
+    The API answers a browser that has not signed in or accepted the terms with a bare 403; this
+    route sends the person to the login form or the terms page instead, and back here afterwards.
+    """
+    query = request.url.query
+    here = "/genomes/download" + (f"?{query}" if query else "")
+    if not actor.is_authenticated:
+        return RedirectResponse(f"/login?{urlencode({'next': here})}", status_code=303)
+    if not access.has_accepted_terms(session, actor):
+        return RedirectResponse(f"/genomes/terms?{urlencode({'next': here})}", status_code=303)
+    return RedirectResponse(DOWNLOAD_API + (f"?{query}" if query else ""), status_code=303)
+
+
 @router.get("/terms")
-def terms_page(request: Request, actor: ActorDep, session: SessionDep) -> Response:
+def terms_page(request: Request, actor: ActorDep, session: SessionDep, next: str | None = None) -> Response:
     accepted = actor.is_authenticated and access.has_accepted_terms(session, actor)
     return render(
         request,
         "genomes/terms.html",
-        {"terms_version": access.TERMS_VERSION, "text": access.TERMS_TEXT, "accepted": accepted},
+        {
+            "terms_version": access.TERMS_VERSION,
+            "text": access.TERMS_TEXT,
+            "accepted": accepted,
+            "next": _genomes_next(next),
+        },
     )
 
 
 @router.post("/terms")
 async def accept_terms(request: Request, actor: ActorDep, session: SessionDep) -> Response:
-    await form_fields(request)
+    fields = await form_fields(request)
     access.accept_terms(session, actor)
-    return RedirectResponse("/genomes/terms", status_code=303)
+    return RedirectResponse(_genomes_next(fields.get("next")) or "/genomes/terms", status_code=303)
 
 
 @router.get("/{accession}")
