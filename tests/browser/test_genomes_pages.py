@@ -57,6 +57,15 @@ def test_the_genome_map_scrolls_sideways_on_a_phone_instead_of_shrinking(
     assert _box(page, "svg.genome-map")["width"] >= 600
     assert _box(page, ".genome-map-figure")["width"] <= PHONE["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    # the mutation lists use the phone's width: each list under its name, not in a narrow column
+    assert _box(page, "dl.mutations dd")["width"] >= PHONE["width"] * 0.8
+
+
+def test_the_nearest_neighbours_say_whose_neighbours_they_are(page: Page, live_server: str, genomes: list[str]) -> None:
+    page.goto(f"{live_server}/genomes/search?neighbours_of={genomes[0]}&k=3")
+    caption = page.locator("[data-testid=neighbours-caption]")
+    expect(caption).to_contain_text(f"The 3 genomes nearest to {genomes[0]}")
+    expect(page.locator("[data-testid=neighbours-table] tbody tr")).to_have_count(3)
 
 
 def test_the_attribution_checkbox_sits_on_the_line_of_its_label(
