@@ -62,3 +62,15 @@ def test_channel_report_page_lists_the_joint_action_with_its_members(client: Tes
         assert text in section, text
     other = client.get("/assistance/reports/channel", params={"channel": "bilateral"}).text
     assert 'data-testid="joint-action"' not in other
+
+
+def test_flow_page_shows_the_capacity_details_and_the_joint_action_by_name(
+    client: TestClient, db: sessionmaker[Session], demo: dict[str, int]
+) -> None:
+    with transaction(db) as session:
+        training = _flows(session, "demo-illustrative-cfrd-silk-road-training")
+        (flow_id,) = training.values()
+    page = client.get(f"/assistance/flows/{flow_id}").text
+    for text in ("Topic", "Community prevention of COVID-19", "Online or offline", "online", "experience sharing"):
+        assert text in page, text
+    assert f'href="/partners/{demo["CNIE"]}#joint-actions">Silk Road and One Family</a>' in page

@@ -152,7 +152,14 @@ def flow_page(
     names = _names(session, {v.provider_id for v in related} | {v.receiver_id for v in related} | {shown.reporter_id})
     subject = shown.claim_subject
     current = shown if shown.is_current else history[-1]
+    joint_action = None
+    if shown.joint_action_id is not None:
+        try:
+            joint_action = networks.get_joint_action(session, shown.joint_action_id)
+        except SolidarityError:
+            joint_action = None
     context = _common({}) | {
+        "joint_action": joint_action,
         "may_revise": assistance_forms.may_write(actor, current.provider_id, current.reporter_id),
         "others": service.discrepancies(session, {subject}) if subject else [],
         "notes": [c for c in service.list_claims(session, subject) if c.amount is None] if subject else [],
