@@ -80,3 +80,19 @@ def test_the_search_page_links_its_filters_to_the_csv_url_encoded(client: TestCl
     assert page.status_code == 200
     query = "lab=Lab+A+%26+B+%232&amp;mutation=S%3AD614G&amp;mutation=C14408T"
     assert f"/api/v1/genomes?format=csv&amp;{query}" in page.text
+
+
+def test_statistics_and_the_clade_chart_name_genomes_without_a_clade_alike(
+    db: sessionmaker[Session], submit: Submitter, write_batch: Callable[..., Batch]
+) -> None:
+    from tests.genomes.conftest import example_records
+
+    # two genomes of the example set that the clade definitions place in no clade
+    records = [r for r in example_records() if r[0] in {"Australia/VIC969/2020", "Australia/VIC970/2020"}]
+    assert len(records) == 2
+    assert len(submit(write_batch(records)).accepted) == 2
+    with transaction(db) as session:
+        stats = queries.statistics(session)
+        chart = queries.clade_frequencies(session)
+    assert stats["clades"] == {"unassigned": 2}
+    assert [series["label"] for series in chart["series"]] == ["unassigned"]

@@ -230,7 +230,7 @@ def statistics(session: Session, dataset: str | None = None) -> dict[str, Any]:
     ).subquery()
     genomes = session.scalar(select(func.count()).select_from(base)) or 0
 
-    def grouped(column: Any) -> dict[str, int]:
+    def grouped(column: Any, missing: str = "unknown") -> dict[str, int]:
         query = (
             select(column, func.count())
             .select_from(Genome)
@@ -239,7 +239,7 @@ def statistics(session: Session, dataset: str | None = None) -> dict[str, Any]:
             .group_by(column)
             .order_by(func.count().desc())
         )
-        return {str(key) if key is not None else "unknown": n for key, n in session.execute(query)}
+        return {str(key) if key is not None else missing: n for key, n in session.execute(query)}
 
     return {
         "genomes": genomes,
@@ -247,7 +247,7 @@ def statistics(session: Session, dataset: str | None = None) -> dict[str, Any]:
         or 0,
         "datasets": [{"name": r.name, "version": r.version} for r in datasets.list_datasets(session)],
         "countries": grouped(Genome.country_code),
-        "clades": grouped(GenomeResult.clade),
+        "clades": grouped(GenomeResult.clade, "unassigned"),  # as the clade chart and genome page say
         "qc_status": grouped(GenomeResult.qc_status),
     }
 
