@@ -302,3 +302,26 @@ def test_form_overrides_are_a_coordinators_recorded_decision(
     )
     assert again.status_code == 303, again.text
     assert "Old CFA francs" in coordinator.get(rated.headers["location"]).text
+
+
+def test_a_claim_without_a_flow_or_an_amount_is_a_dated_note_on_the_overview(
+    client: TestClient, demo: dict[str, int], make_person: Callable[..., Person]
+) -> None:
+    csrf = sign_in(client, make_person(Role.EDITOR, organisation_id=demo["WFP"]))
+    form = client.get("/assistance/claims/new").text
+    assert 'value="World Food Programme"' in form, "the reporter defaults to the editor's organisation"
+    note = {
+        "csrf_token": csrf,
+        "subject": "UN Humanitarian Response Depot, Guangzhou",
+        "statement": "Second batch of supplies dispatched from the Guangzhou hub",
+        "claim_date": "2020-05-20",
+        "citation": "WFP press note, May 2020",
+        "reporter": "WFP",
+    }
+    done = client.post("/assistance/claims/new", data=note, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    assert done.headers["location"] == "/assistance#sources"
+    overview = client.get("/assistance").text
+    assert "2020-05-20 Second batch of supplies dispatched from the Guangzhou hub" in overview
+    other = client.post("/assistance/claims/new", data=note | {"reporter": str(demo["CN"])})
+    assert other.status_code == 403, "an editor records claims only as their own organisation"
