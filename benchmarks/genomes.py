@@ -23,6 +23,7 @@ import gzip
 import io
 import os
 import random
+import resource
 import statistics
 import tempfile
 import time
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import mappy
 from sqlalchemy import create_engine, insert, text
+from sqlalchemy.orm import Session, sessionmaker
 
 from solidarity.actor import Actor
 from solidarity.config import load_settings
@@ -41,7 +43,7 @@ from solidarity.genomes import neighbours as nearest
 from solidarity.genomes.analysis.aligner import PRESET, SCORING
 from solidarity.genomes.analysis.sequences import FastaRecord, read_fasta
 from solidarity.genomes.distance import Profile
-from solidarity.genomes.index import ALLELES, STRIDE, MutationIndex, brute_force, encode, token_site
+from solidarity.genomes.index import ALLELES, STRIDE, MutationIndex, brute_force, encode, pack, token_site
 from solidarity.genomes.models import Genome, GenomeMissingRange, GenomeMutation, GenomeResult, GenomeSet
 from solidarity.imports import OnError
 
@@ -98,6 +100,8 @@ def ingest(count: int, workers: int) -> None:
         actor = Actor.system("benchmark")
         with transaction(factory) as session:
             datasets.register_dataset(session, actor, DATASET, directory)
+        load_before = os.getloadavg()[0]
+        usage_before = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         with transaction(factory) as session, fasta.open("rb") as f, metadata.open("rb") as m:
             result = submission.submit_genomes(
@@ -112,6 +116,12 @@ def ingest(count: int, workers: int) -> None:
                 workers=workers,
             )
         seconds = time.perf_counter() - started
+        parent = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's workers, reaped when it closed
+        parent_cpu = parent.ru_utime + parent.ru_stime - usage_before[0].ru_utime - usage_before[0].ru_stime
+        workers_cpu = children.ru_utime + children.ru_stime - usage_before[1].ru_utime - usage_before[1].ru_stime
+        load_after = os.getloadavg()[0]
+        first, warm = stored_neighbours(factory, result.accepted)
         engine.dispose()
         reference = next(r for r in read_fasta(DATASET / "reference.fasta") if isinstance(r, FastaRecord)).sequence
         index = mappy.Aligner(seq=reference, preset=PRESET, scoring=SCORING)
@@ -129,6 +139,29 @@ def ingest(count: int, workers: int) -> None:
         f"  bare mappy map(cs=True), one process:          {mappy_seconds:8.1f} s "
         f"{count / mappy_seconds:8.1f} genomes/s"
     )
+    print(
+        f"  CPU during submit: parent {parent_cpu:.1f} s ({parent_cpu / count * 1000:.2f} ms/genome), "
+        f"workers {workers_cpu:.1f} s ({workers_cpu / count * 1000:.2f} ms/genome); "
+        f"load average {load_before:.2f} before, {load_after:.2f} after"
+    )
+    print(
+        f"  neighbours of a stored genome, k=10, {len(result.accepted):,} stored: first query {first * 1000:.0f} ms "
+        f"(loads the index), then median {statistics.median(warm) * 1000:.1f} ms ({len(warm)} queries)"
+    )
+
+
+def stored_neighbours(factory: sessionmaker[Session], accepted: list[dict[str, str]]) -> tuple[float, list[float]]:
+    """The first neighbour query of a fresh process (index loaded from the database), then warm ones."""
+    nearest._snapshots.clear()
+    rng = random.Random(5)
+    picks = [item["accession"] for item in rng.sample(accepted, min(11, len(accepted)))]
+    times = []
+    for accession in picks:
+        with transaction(factory) as session:
+            started = time.perf_counter()
+            nearest.neighbours_of(session, accession, 10)
+            times.append(time.perf_counter() - started)
+    return times[0], times[1:]
 
 
 def synthetic(count: int, seed: int = 3) -> tuple[list[list[int]], list[list[tuple[int, int]]]]:
@@ -200,7 +233,16 @@ def database_neighbours(genomes: list[list[int]], missing: list[list[tuple[int, 
                 )
                 session.execute(
                     insert(GenomeResult),
-                    [{"genome_id": g + 1, "analysis": {}, "mutation_count": len(genomes[g])} for g in part],
+                    [
+                        {
+                            "genome_id": g + 1,
+                            "analysis": {},
+                            "mutation_count": len(genomes[g]),
+                            "index_tokens": pack(genomes[g]),
+                            "index_missing": pack([v for pair in missing[g] for v in pair]),
+                        }
+                        for g in part
+                    ],
                 )
                 session.execute(
                     insert(GenomeMutation),
@@ -219,6 +261,7 @@ def database_neighbours(genomes: list[list[int]], missing: list[list[tuple[int, 
                 if ranges:
                     session.execute(insert(GenomeMissingRange), ranges)
         print(f"  database rows written in {time.perf_counter() - started:.1f} s")
+        nearest._snapshots.clear()
         with transaction(factory) as session:
             started = time.perf_counter()
             nearest.nearest(session, dataset_id, Profile(frozenset(), ()), 1)

@@ -161,6 +161,13 @@ def test_the_same_sequence_again_is_reported_as_a_duplicate_with_its_accession(
     renamed_row = rows[small_records[2][0]].replace(small_records[2][0], "Renamed/copy/2020", 1)
     renamed = submit(write_batch([("Renamed/copy/2020", small_records[2][1].lower())], [renamed_row]))
     assert renamed.duplicates[0]["accession"] == again.accepted[0]["accession"]
+    twice = [(f"Renamed/twice/{n}", small_records[2][1]) for n in (1, 2)]
+    rows_twice = [rows[small_records[2][0]].replace(small_records[2][0], name, 1) for name, _ in twice]
+    repeated = submit(write_batch(twice, rows_twice))
+    assert repeated.accepted == []
+    assert [(item["name"], item["accession"], item["duplicate_of"]) for item in repeated.duplicates] == [
+        (name, again.accepted[0]["accession"], None) for name, _ in twice
+    ]
     assert _count(db, Genome) == 3
 
 

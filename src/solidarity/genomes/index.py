@@ -19,9 +19,12 @@ dataset, loaded from the database; the benchmark also builds it directly from ge
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from solidarity.genomes.distance import deleted_sites, parse_range, site_of
 
 ALLELES = {allele: code for code, allele in enumerate("ACGT-RYSWKMBDHVN")}
 STRIDE = 16
@@ -36,6 +39,45 @@ def encode(site: int, allele: str) -> int:
 
 def token_site(token: int) -> int:
     return token // STRIDE
+
+
+def pack(values: Sequence[int]) -> bytes:
+    """Integers as int32 little-endian bytes: how a genome's tokens and missing ranges are stored.
+
+    >>> unpack(pack([encode(241, "T"), 7])).tolist() == [encode(241, "T"), 7]
+    True
+    """
+    return np.asarray(values, dtype="<i4").tobytes()
+
+
+def unpack(blob: bytes) -> IntArray:
+    return np.frombuffer(blob, dtype="<i4").astype(np.int64)
+
+
+def token_code(token: str) -> int:
+    """The integer ``MutationIndex`` token of a substitution (``C241T``) or deleted site (``del:241``).
+
+    >>> token_code("del:241") == encode(241, "-"), token_code("C241T") == encode(241, "T")
+    (True, True)
+    """
+    if token.startswith("del:"):
+        return encode(int(token[4:]), "-")
+    return encode(site_of(token), token[-1])
+
+
+def index_profile(analysis: dict[str, Any]) -> tuple[bytes, bytes]:
+    """What ``GenomeResult.index_tokens`` and ``index_missing`` hold for an analysis: packed int32.
+
+    >>> tokens, missing = index_profile({"substitutions": ["C241T"], "deletions": ["5-6"], "missing": ["1-54"]})
+    >>> unpack(tokens).tolist() == sorted([encode(241, "T"), encode(5, "-"), encode(6, "-")])
+    True
+    >>> unpack(missing).tolist()
+    [1, 54]
+    """
+    tokens = {token_code(token) for token in analysis.get("substitutions", [])}
+    tokens.update(encode(site, "-") for site in deleted_sites(analysis.get("deletions", [])))
+    ranges = [value for item in analysis.get("missing", []) for value in parse_range(item)]
+    return pack(sorted(tokens)), pack(ranges)
 
 
 class MutationIndex:
@@ -66,6 +108,12 @@ class MutationIndex:
         """Index ``genomes`` (token lists) with their missing ranges (1-based inclusive), genome i at id i."""
         sizes = np.fromiter((len(tokens) for tokens in genomes), dtype=np.int64, count=len(genomes))
         flat = np.fromiter((t for tokens in genomes for t in tokens), dtype=np.int64, count=int(sizes.sum()))
+        return cls.from_flat(flat, sizes, missing)
+
+    @classmethod
+    def from_flat(cls, flat: IntArray, sizes: IntArray, missing: Sequence[Sequence[tuple[int, int]]]) -> MutationIndex:
+        """The same from every genome's tokens end to end (``flat``) and each genome's count (``sizes``)."""
+        genomes = range(sizes.shape[0])
         owners = np.repeat(np.arange(len(genomes), dtype=np.int64), sizes)
         order = np.argsort(flat, kind="stable")
         flat, owners = flat[order], owners[order]

@@ -116,6 +116,10 @@ class GenomeResult(Base):
     qc_score: Mapped[float | None] = mapped_column(Float)
     mutation_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
     """Substitutions plus deleted sites: the size of the set neighbour distances compare."""
+    index_tokens: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The same set for the in-memory neighbour index: sorted ``index.encode`` tokens, int32 little-endian."""
+    index_missing: Mapped[bytes | None] = mapped_column(LargeBinary)
+    """The genome's missing ranges as (start, end) int32 little-endian pairs; NULL on rows stored before 0012."""
 
 
 class GenomeMutation(Base):

@@ -18,14 +18,15 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from solidarity.errors import Invalid
 from solidarity.genomes import datasets
 from solidarity.genomes.analysis import pipeline
-from solidarity.genomes.distance import Profile, site_of
-from solidarity.genomes.index import MutationIndex, encode
+from solidarity.genomes.distance import Profile
+from solidarity.genomes.index import IntArray, MutationIndex, token_code, unpack
 from solidarity.genomes.models import Genome, GenomeMissingRange, GenomeMutation, GenomeResult
 from solidarity.genomes.queries import get_genome
 
@@ -57,48 +58,37 @@ class Neighbour:
 class _Snapshot:
     count: int
     max_id: int
-    ids: list[int]
-    tokens: list[list[int]]
+    ids: IntArray
+    flat: IntArray
+    sizes: IntArray
     missing: list[list[tuple[int, int]]]
     index: MutationIndex
 
     def position(self, genome_id: int) -> int | None:
-        low, high = 0, len(self.ids)
-        while low < high:
-            middle = (low + high) // 2
-            if self.ids[middle] < genome_id:
-                low = middle + 1
-            else:
-                high = middle
-        return low if low < len(self.ids) and self.ids[low] == genome_id else None
+        at = int(np.searchsorted(self.ids, genome_id))
+        return at if at < self.ids.shape[0] and int(self.ids[at]) == genome_id else None
 
 
 _lock = threading.Lock()
 _snapshots: weakref.WeakKeyDictionary[Any, dict[int, _Snapshot]] = weakref.WeakKeyDictionary()
+_EMPTY = np.zeros(0, dtype=np.int64)
 
 
-def token_code(token: str) -> int:
-    """The integer ``MutationIndex`` token of a substitution (``C241T``) or deleted site (``del:241``).
-
-    >>> token_code("del:241") == encode(241, "-"), token_code("C241T") == encode(241, "T")
-    (True, True)
-    """
-    if token.startswith("del:"):
-        return encode(int(token[4:]), "-")
-    return encode(site_of(token), token[-1])
-
-
-def _load(
+def _load_from_rows(
     session: Session, dataset_id: int, after: int
-) -> tuple[list[int], list[list[int]], list[list[tuple[int, int]]]]:
-    ids = list(
-        session.scalars(select(Genome.id).where(Genome.dataset_id == dataset_id, Genome.id > after).order_by(Genome.id))
-    )
+) -> tuple[dict[int, list[int]], dict[int, list[tuple[int, int]]]]:
+    """Tokens and missing ranges from ``genome_mutations`` and ``genome_missing_ranges``: rows stored before 0012."""
     tokens: dict[int, list[int]] = defaultdict(list)
     rows = session.execute(
         select(GenomeMutation.genome_id, GenomeMutation.mutation)
         .join(Genome, Genome.id == GenomeMutation.genome_id)
-        .where(Genome.dataset_id == dataset_id, Genome.id > after, GenomeMutation.kind.in_(("nuc", "site")))
+        .join(GenomeResult, GenomeResult.genome_id == Genome.id)
+        .where(
+            Genome.dataset_id == dataset_id,
+            Genome.id > after,
+            GenomeMutation.kind.in_(("nuc", "site")),
+            GenomeResult.index_tokens.is_(None),
+        )
     )
     codes: dict[str, int] = {}  # a few thousand distinct mutations across a million rows
     for genome_id, mutation in rows:
@@ -110,11 +100,45 @@ def _load(
     ranges = session.execute(
         select(GenomeMissingRange.genome_id, GenomeMissingRange.start, GenomeMissingRange.end)
         .join(Genome, Genome.id == GenomeMissingRange.genome_id)
-        .where(Genome.dataset_id == dataset_id, Genome.id > after)
+        .join(GenomeResult, GenomeResult.genome_id == Genome.id)
+        .where(Genome.dataset_id == dataset_id, Genome.id > after, GenomeResult.index_tokens.is_(None))
     )
     for genome_id, start, end in ranges:
         missing[genome_id].append((start, end))
-    return ids, [tokens.get(i, []) for i in ids], [sorted(missing.get(i, [])) for i in ids]
+    return tokens, missing
+
+
+def _load(
+    session: Session, dataset_id: int, after: int
+) -> tuple[IntArray, IntArray, IntArray, list[list[tuple[int, int]]]]:
+    """Ids, tokens end to end, token counts and missing ranges of the dataset's genomes past id ``after``.
+
+    One row per genome: the packed profile on ``genome_results`` (a million index rows at 20,000
+    genomes would take seconds to read and parse).
+    """
+    rows = session.execute(
+        select(Genome.id, GenomeResult.index_tokens, GenomeResult.index_missing)
+        .outerjoin(GenomeResult, GenomeResult.genome_id == Genome.id)
+        .where(Genome.dataset_id == dataset_id, Genome.id > after)
+        .order_by(Genome.id)
+    ).all()
+    legacy: tuple[dict[int, list[int]], dict[int, list[tuple[int, int]]]] | None = None
+    ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+    parts: list[IntArray] = []
+    missing: list[list[tuple[int, int]]] = []
+    for genome_id, tokens_blob, missing_blob in rows:
+        if tokens_blob is None:
+            if legacy is None:
+                legacy = _load_from_rows(session, dataset_id, after)
+            parts.append(np.asarray(sorted(set(legacy[0].get(genome_id, []))), dtype=np.int64))
+            missing.append(sorted(legacy[1].get(genome_id, [])))
+        else:
+            parts.append(unpack(tokens_blob))
+            pairs = unpack(missing_blob or b"").tolist()
+            missing.append(list(zip(pairs[0::2], pairs[1::2], strict=True)))
+    sizes = np.fromiter((part.shape[0] for part in parts), dtype=np.int64, count=len(parts))
+    flat = np.concatenate(parts) if parts else _EMPTY
+    return ids, flat, sizes, missing
 
 
 def _snapshot(session: Session, dataset_id: int) -> _Snapshot:
@@ -130,13 +154,22 @@ def _snapshot(session: Session, dataset_id: int) -> _Snapshot:
             return current
         grows = current is not None and max_id > current.max_id and count > current.count
         base = current if grows and current is not None else None
-        ids, tokens, missing = _load(session, dataset_id, base.max_id if base else 0)
+        ids, flat, sizes, missing = _load(session, dataset_id, base.max_id if base else 0)
         if base is not None:
-            ids, tokens, missing = base.ids + ids, base.tokens + tokens, base.missing + missing
-        if len(ids) != count:  # genomes went away or ids were reused: start again from the database
-            ids, tokens, missing = _load(session, dataset_id, 0)
+            ids = np.concatenate([base.ids, ids])
+            flat = np.concatenate([base.flat, flat])
+            sizes = np.concatenate([base.sizes, sizes])
+            missing = base.missing + missing
+        if ids.shape[0] != count:  # genomes went away or ids were reused: start again from the database
+            ids, flat, sizes, missing = _load(session, dataset_id, 0)
         snapshot = _Snapshot(
-            len(ids), ids[-1] if ids else 0, ids, tokens, missing, MutationIndex.build(tokens, missing)
+            int(ids.shape[0]),
+            int(ids[-1]) if ids.shape[0] else 0,
+            ids,
+            flat,
+            sizes,
+            missing,
+            MutationIndex.from_flat(flat, sizes, missing),
         )
         per_bind[dataset_id] = snapshot
         return snapshot
@@ -152,14 +185,14 @@ def nearest(
     if not 1 <= k <= MAX_K:
         raise Invalid(f"k must be between 1 and {MAX_K}", details=[{"field": "k", "value": k}])
     snapshot = _snapshot(session, dataset_id)
-    if not snapshot.ids:
+    if not snapshot.count:
         return []
     position = snapshot.position(exclude) if exclude is not None else None
     found = snapshot.index.nearest(
         [token_code(token) for token in query.tokens], list(query.missing), k, exclude=position
     )
     found = [(d, p) for d, p in found if p != position]
-    wanted = [snapshot.ids[p] for _, p in found]
+    wanted = [int(snapshot.ids[p]) for _, p in found]
     details = {
         genome.id: (genome, result)
         for genome, result in session.execute(

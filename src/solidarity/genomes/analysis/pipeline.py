@@ -15,7 +15,7 @@ import multiprocessing
 import weakref
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from solidarity.genomes.analysis.sequences import FastaRecord, RecordError, firs
 from solidarity.genomes.analysis.translate import Translator
 
 CHUNK_RECORDS = 8
-CHUNKS_IN_FLIGHT_PER_WORKER = 4
+CHUNKS_IN_FLIGHT_PER_WORKER = 16
 
 Record = FastaRecord | RecordError | tuple[str, str]
 
@@ -58,12 +58,16 @@ class GenomeAnalysis:
     qc: QcReport
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        for key, value in data.items():
-            if isinstance(value, tuple):
-                data[key] = list(value)
+        # By hand, not ``dataclasses.asdict``: that deep-copies every string, and ingest calls this per genome.
+        data: dict[str, Any] = {}
+        for name in _ANALYSIS_FIELDS:
+            value = getattr(self, name)
+            data[name] = list(value) if isinstance(value, tuple) else value
         data["qc"] = self.qc.as_dict()
         return data
+
+
+_ANALYSIS_FIELDS = tuple(item.name for item in fields(GenomeAnalysis))
 
 
 @dataclass(frozen=True)

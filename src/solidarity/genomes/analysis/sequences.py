@@ -37,6 +37,10 @@ DEFAULT_MAX_RATIO = 100.0
 RATIO_CHECK_AFTER_BYTES = 8 << 20  # small files may legitimately compress very well (runs of N)
 GZIP_MAGIC = b"\x1f\x8b"
 _NORMALISE = str.maketrans({"U": "T", "-": None, " ": None, "\t": None, "\r": None, "\n": None})
+# The same on ASCII bytes, where ``bytes.translate`` is one C pass (a 30 kB genome in a few microseconds).
+_BYTES_U_TO_T = bytes.maketrans(b"U", b"T")
+_BYTES_DROPPED = b"- \t\r\n"
+_IUPAC_BYTES = "".join(sorted(IUPAC)).encode("ascii")
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,8 @@ class RecordError:
 
 def normalise(sequence: str) -> str:
     """Upper case, U as T, without gaps or white space."""
+    if sequence.isascii():
+        return sequence.encode("ascii").upper().translate(_BYTES_U_TO_T, _BYTES_DROPPED).decode("ascii")
     return sequence.upper().translate(_NORMALISE)
 
 
@@ -79,6 +85,8 @@ def first_non_iupac(sequence: str) -> tuple[int, str] | None:
     >>> first_non_iupac("ACGTNRY"), first_non_iupac("ACG*T")
     (None, (4, '*'))
     """
+    if sequence.isascii() and not sequence.encode("ascii").translate(None, _IUPAC_BYTES):
+        return None
     if set(sequence) <= IUPAC:
         return None
     for index, character in enumerate(sequence):
@@ -212,6 +220,15 @@ class _Builder:
         self.bad: tuple[int, str] | None = None
 
     def add(self, raw: bytes) -> None:
+        if raw.isascii():
+            # Fast path: normalised as bytes; a line with anything but IUPAC codes left (a bad
+            # character, unusual white space) goes the character-by-character way below.
+            fast = raw.strip().upper().translate(_BYTES_U_TO_T, _BYTES_DROPPED)
+            if not fast.translate(None, _IUPAC_BYTES):
+                if fast:
+                    self.parts.append(fast.decode("ascii"))
+                    self.length += len(fast)
+                return
         text = raw.decode("latin-1").strip()
         if not text:
             return
