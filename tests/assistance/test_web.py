@@ -232,3 +232,14 @@ def test_unknown_filter_values_are_refused_naming_the_field(client: TestClient, 
     assert client.get("/assistance/reports/provider", params={"provider": "Nobody at all"}).status_code == 404
     assert client.get("/assistance/reports/recipient", params={"recipient": "Atlantis"}).status_code == 422
     assert client.get("/assistance/reports/table1", params={"start": "2020-99-01"}).status_code == 422
+
+
+def test_flows_page_filters_by_stage_channel_and_modality_and_reports_keep_them(
+    client: TestClient, demo: dict[str, int]
+) -> None:
+    page = client.get("/assistance/flows", params={"stage": "pledge", "channel": "bilateral"}).text
+    assert '<option value="pledge" selected>pledge</option>' in page
+    assert '<option value="bilateral" selected>bilateral</option>' in page
+    assert "1 flows" in page
+    report = client.get("/assistance/reports/provider", params={"stage": "disbursement"}).text
+    assert '<input type="hidden" name="stage" value="disbursement">' in report
