@@ -103,7 +103,9 @@ def _text(value: Any) -> str:
 
 
 def _cents(value: Decimal | None) -> int:
-    """>>> _cents(Decimal("12.34")), _cents(None)
+    """An amount in whole cents (0 when there is none).
+
+    >>> _cents(Decimal("12.34")), _cents(None)
     (1234, 0)
     """
     return 0 if value is None else int((Decimal(value) * 100).to_integral_value())
@@ -394,7 +396,7 @@ def _period(start: dt.date | None, end: dt.date | None) -> tuple[str, int, int] 
     """
     if start is None and end is None:
         return "", 0, 0
-    last = end + dt.timedelta(days=1) if end else None
+    last = end + dt.timedelta(days=1) if end and end < dt.date.max else None
     if (start is None or (start.month, start.day) == (1, 1)) and (last is None or (last.month, last.day) == (1, 1)):
         return "year", start.year if start else 0, end.year if end else 9999
     if (start is None or start.day == 1) and (last is None or last.day == 1):
