@@ -134,11 +134,23 @@ class _Writer:
         """Series with figures written (or waiting to be) but not yet in the current figures."""
         self.replaces = False
         """Whether a pending figure replaces a current one (else a plain insert will do, as in a first import)."""
+        self.totalled: dict[tuple[str, str], tuple[dt.date, dt.date]] = {}
+        """The dates the daily totals covered before this import, per (frequency, measure)."""
+        self.sums: dict[tuple[str, str, str | None], dict[dt.date, list[int]]] = {}
+        """What this import wrote, summed per (frequency, measure, region) and date: [new, new counted,
+        cumulative, cumulative counted, figures]. Subnational areas are left out, as in the totals."""
 
     def start(self) -> None:
-        """Note the greatest figure id before this import writes any."""
+        """Note the greatest figure id before this import writes any, and the dates the totals cover."""
         if self.floor is None:
             self.floor = self.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM reporting_figures")) or 0
+            t = DailyTotal
+            covered = (
+                select(t.frequency, t.measure, func.min(t.date), func.max(t.date))
+                .where(t.scope == "global")
+                .group_by(t.frequency, t.measure)
+            )
+            self.totalled = {(f, m): (first, last) for f, m, first, last in self.session.execute(covered)}
 
     def touch(self, frequency: str, measure: str, first: dt.date, last: dt.date) -> None:
         span = self.touched.get((frequency, measure))
@@ -249,6 +261,7 @@ class Pipeline:
         self._subdivision_sums: dict[tuple[int, str, str], dict[dt.date, int]] = {}
         self._parents: dict[int, int | None] = {}
         self._new_areas: set[int] = set()
+        self._regions: dict[int, tuple[bool, str | None]] = {}
         """Areas this import created: they have no figures but this import's, so nothing to look up."""
 
     # --- reading ---------------------------------------------------------------------------------
@@ -520,11 +533,13 @@ class Pipeline:
         is_sqlite = writer.is_sqlite
         iso = writer.iso_dates
         warning_flags = WARNING_FLAGS
+        counted, region = self._region_of(area_id)
         for frequency, measure, kept in checked:
             if self._sum_subdivisions:
                 self._add_to_subdivision_sum(area_id, frequency, measure, kept)
             version_id: int | None = None
             accepted = flagged = 0
+            sums = writer.sums.setdefault((frequency, measure, region), {}) if counted else None
             for _line, date, new, cumulative, flags in kept:
                 if current:
                     stored = current.get((frequency, measure, date))
@@ -540,6 +555,17 @@ class Pipeline:
                     if version_id is None:
                         version_id = self._version_id()
                         rows = writer.figures
+                    if sums is not None:
+                        total = sums.get(date)
+                        if total is None:
+                            total = sums[date] = [0, 0, 0, 0, 0]
+                        if new is not None:
+                            total[0] += new
+                            total[1] += 1
+                        if cumulative is not None:
+                            total[2] += cumulative
+                            total[3] += 1
+                        total[4] += 1
                     rows.append(
                         (
                             version_id,
@@ -560,6 +586,15 @@ class Pipeline:
             if version_id is not None:
                 writer.pending.add((area_id, frequency, measure))
                 writer.touch(frequency, measure, first, last)
+
+    def _region_of(self, area_id: int) -> tuple[bool, str | None]:
+        """Whether the area counts in the daily totals (subnational areas do not), and its WHO region."""
+        known = self._regions.get(area_id)
+        if known is None:
+            area = self.session.get(ReportingArea, area_id)
+            assert area is not None
+            known = self._regions[area_id] = (area.kind != AreaKind.SUBNATIONAL, area.who_region)
+        return known
 
     def _version_id(self) -> int:
         if self.version is None:
@@ -640,7 +675,7 @@ class Pipeline:
         version.flagged = report.flagged
         version.rejected = report.rejected
         version.unchanged = report.unchanged
-        refresh_totals(self.session, self.writer.touched)
+        self._write_totals(version.id)
         self.session.flush()
         report.version = version.id
         audit.record(
@@ -653,6 +688,57 @@ class Pipeline:
             after={**audit.snapshot(version), "areas_created": self.areas.created},
         )
         return report
+
+    def _write_totals(self, version_id: int) -> None:
+        """Bring the daily totals up to date for the dates this import touched.
+
+        Where the totals covered none of those dates before (a first import, or new dates after the
+        last ones), every figure summed is this import's, so the totals are the sums it kept while
+        writing; elsewhere they are recomputed from the current figures (``refresh_totals``).
+        """
+        writer = self.writer
+        recompute: dict[tuple[str, str], _Touched] = {}
+        rows: list[dict[str, Any]] = []
+        for (frequency, measure), span in writer.touched.items():
+            covered = writer.totalled.get((frequency, measure))
+            if covered is not None and covered[0] <= span.last and span.first <= covered[1]:
+                recompute[(frequency, measure)] = span
+                continue
+            world: dict[dt.date, list[int]] = {}
+            for (sum_frequency, sum_measure, region), sums in writer.sums.items():
+                if (sum_frequency, sum_measure) != (frequency, measure):
+                    continue
+                for date, total in sums.items():
+                    if region is not None:
+                        rows.append(_total_row(region, frequency, measure, date, total, version_id))
+                    into = world.get(date)
+                    if into is None:
+                        world[date] = list(total)
+                    else:
+                        for i in range(5):
+                            into[i] += total[i]
+            rows.extend(
+                _total_row("global", frequency, measure, date, total, version_id) for date, total in world.items()
+            )
+        if rows:
+            self.session.execute(insert(DailyTotal), rows)
+        refresh_totals(self.session, recompute)
+
+
+def _total_row(
+    scope: str, frequency: str, measure: str, date: dt.date, total: list[int], version: int
+) -> dict[str, Any]:
+    """A ``DailyTotal`` row from [new, new counted, cumulative, cumulative counted, figures]; SUM of none is blank."""
+    return {
+        "scope": scope,
+        "frequency": frequency,
+        "measure": measure,
+        "date": date,
+        "new_value": total[0] if total[1] else None,
+        "cumulative_value": total[2] if total[3] else None,
+        "areas": total[4],
+        "version_id": version,
+    }
 
 
 def _iso(cache: dict[dt.date, str], date: dt.date) -> str:

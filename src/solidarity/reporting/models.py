@@ -110,11 +110,13 @@ class CurrentFigure(Base):
     # On SQLite the table is its primary key: one b-tree to maintain instead of two.
     __table_args__ = ({"sqlite_with_rowid": False},)
 
-    area_id: Mapped[int] = mapped_column(ForeignKey("reporting_areas.id"), primary_key=True)
+    # No foreign keys: every row is copied from a ``Figure`` of the same transaction, whose keys are
+    # checked, and areas and versions are never deleted (migration 0010 dropped them, for import speed).
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     frequency: Mapped[str] = mapped_column(String(8), primary_key=True)
     measure: Mapped[str] = mapped_column(String(16), primary_key=True)
     date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("reporting_versions.id"))
+    version_id: Mapped[int] = mapped_column(Integer)
     new_value: Mapped[int | None] = mapped_column(BigInteger)
     cumulative_value: Mapped[int | None] = mapped_column(BigInteger)
     flags: Mapped[list[str] | None] = mapped_column(JSON)
