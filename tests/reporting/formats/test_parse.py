@@ -80,3 +80,75 @@ def test_json_records_are_not_a_file_format() -> None:
 def test_an_empty_file_is_refused() -> None:
     with pytest.raises(Invalid, match="is empty"):
         list(parse(io.BytesIO(b""), "who.csv", Problems("who.csv"), format=SourceFormat.WHO))
+
+
+def _many_areas(areas: int = 20, days: int = 600) -> bytes:
+    codes = [
+        "NA",
+        "FR",
+        "DE",
+        "KE",
+        "JP",
+        "BR",
+        "IN",
+        "ZA",
+        "CA",
+        "MX",
+        "NG",
+        "EG",
+        "PE",
+        "CL",
+        "AR",
+        "SE",
+        "NO",
+        "FI",
+        "PL",
+        "IT",
+    ]
+    start = dt.date(2015, 1, 1)
+    lines = [
+        f"{start + dt.timedelta(days=n)},{code},Country {code},AFRO,1,{n + 1},0,0\n".encode()
+        for code in codes[:areas]
+        for n in range(days)
+    ]
+    return HEADER + b"".join(lines)
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "field", "reason"),
+    [
+        (b"2013-01-01,NA,Namibia,AFRO,1,2,0,0,9", None, "fields but the header has"),
+        (b"2013-01-01,NA,Namibia,AFRO,1", "Cumulative_cases", "cut short"),
+        (b"2013-01-01,NA,Namib\xeda,AFRO,1,1,0,0", "Country", "not UTF-8"),
+        (b'2013-01-01,NA,"Namibia,AFRO,1,1,0,0', "Country", "a quote opens"),
+    ],
+)
+def test_a_bad_line_deep_in_a_large_file_is_reported_on_its_line_and_the_rest_is_read(
+    bad_line: bytes, field: str | None, reason: str
+) -> None:
+    # Beyond the first block read at once: the bad line is found, and the lines after it still read.
+    lines = _many_areas().split(b"\n")
+    position = 9_000  # line 9,001 as a person counts it (the header is line 1)
+    lines[position] = bad_line
+    data = b"\n".join(lines)
+    assert len(b"\n".join(lines[:position])) > 1 << 18
+    problems = Problems("who.csv", OnError.ERROR_ALL)
+    figures = list(parse(io.BytesIO(data), "who.csv", problems))
+    assert [(e.line, e.field) for e in problems.errors][:1] == [(position + 1, field)]
+    assert reason in problems.errors[0].reason
+    lines_read = sorted({f.line for f in figures})
+    assert lines_read[: position - 1] == list(range(2, position + 1))
+    if "quote" not in reason:  # an unclosed quote swallows the lines after it, as in any CSV reader
+        assert lines_read == [n for n in range(2, 12_002) if n != position + 1]
+
+
+def test_crlf_quoted_names_and_a_file_without_final_newline_read_the_same_as_line_by_line() -> None:
+    start = dt.date(2000, 1, 1)
+    rows = [f'{start + dt.timedelta(days=n)},KR,"Korea, Republic of",WPRO,1,{n + 1},0,0' for n in range(9000)]
+    data = HEADER.replace(b"\n", b"\r\n") + "\r\n".join(rows).encode()
+    problems = Problems("who.csv", OnError.ERROR_ALL)
+    figures = list(parse(io.BytesIO(data), "who.csv", problems))
+    assert not problems.errors
+    assert [f.line for f in figures[::2]] == list(range(2, 9002))
+    assert figures[-1].area.name == "Korea, Republic of"
+    assert figures[-2].cumulative == 9000
