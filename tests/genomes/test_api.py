@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from solidarity.actor import Role
 from tests.conftest import Person
-from tests.genomes.conftest import Batch
+from tests.genomes.conftest import Batch, Submitter
 
 
 def test_an_editor_submits_by_upload_and_reads_the_results_back(
@@ -61,3 +61,16 @@ def test_an_editor_submits_by_upload_and_reads_the_results_back(
     assert frequencies["series"]
     assert client.get("/api/v1/genomes/SOL-G-999999").status_code == 404
     assert client.get("/api/v1/genomes", params={"mutation": "D614G"}).status_code == 422
+
+
+def test_anyone_may_ask_for_the_neighbours_of_an_uploaded_genome(
+    client: TestClient, submit: Submitter, write_batch: Callable[..., Batch], small_records: list[tuple[str, str]]
+) -> None:
+    accepted = submit(write_batch(small_records[:3])).accepted
+    response = client.post(
+        "/api/v1/genomes/neighbours/upload",
+        files={"fasta": ("q.fasta", f">q\n{small_records[1][1]}\n".encode(), "text/plain")},
+        data={"k": "1"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["neighbours"][0]["accession"] == accepted[1]["accession"]
