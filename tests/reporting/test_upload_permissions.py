@@ -56,3 +56,26 @@ def test_editor_upload_with_foreign_areas_gets_one_403_naming_them(
     own = _upload(client, headers, ROWS[0], ROWS[2])
     assert own.status_code == 201, own.text
     assert own.json()["accepted"] == 4  # cases and deaths of two days
+
+
+def test_an_editor_resending_a_file_a_coordinator_imported_gets_the_same_403(
+    client: TestClient,
+    db: sessionmaker[Session],
+    make_person: Callable[..., Person],
+    token_for: Callable[[Person], dict[str, str]],
+) -> None:
+    editor = make_person(Role.EDITOR)
+    with transaction(db) as session:
+        service.set_reporting_organisation(session, Actor.system("test"), "NA", str(editor.organisation_id))
+    coordinator = token_for(make_person(Role.COORDINATOR, modules=["reporting"]))
+    assert _upload(client, coordinator, *ROWS).status_code == 201
+    # the same bytes again: an editor is told what the file itself would tell them, not "imported before"
+    response = _upload(client, token_for(editor), *ROWS)
+    assert response.status_code == 403, response.text
+    assert [d["value"] for d in response.json()["error"]["details"]] == ["FR", "JP"]
+    # a file of only their own areas, imported before, is still answered as a duplicate
+    own = ("2020-03-05,NA,Namibia,AFRO,4,7,0,0", "2020-03-06,NA,Namibia,AFRO,1,8,0,0")
+    assert _upload(client, coordinator, *own).json()["version"] == 2
+    again = _upload(client, token_for(editor), *own)
+    assert again.status_code == 201, again.text
+    assert again.json()["is_duplicate_file"] is True

@@ -24,7 +24,7 @@ from solidarity.reporting import formats
 from solidarity.reporting.areas import AreaSpec, AreaTable, area_spec
 from solidarity.reporting.formats.detect import SNIFF_BYTES, detect_format
 from solidarity.reporting.importing import MODULE, Batch, Pipeline
-from solidarity.reporting.models import Dhis2MappingRow, ReportingArea, ReportVersion
+from solidarity.reporting.models import Dhis2MappingRow, Figure, ReportingArea, ReportVersion
 from solidarity.reporting.records import AreaRef, Frequency, Measure, RawFigure, SourceFormat
 from solidarity.reporting.schemas import Dhis2MappingIn, FigureSubmission
 
@@ -110,6 +110,8 @@ def import_file(
         .limit(1)
     )
     if existing is not None:
+        if restricted:
+            _refuse_foreign_areas_of(session, actor, existing)
         return _existing_report(existing, file_name)
     problems = Problems(file_name, on_error)
     mapping = dhis2_mapping(session) if chosen is SourceFormat.DHIS2 else None
@@ -217,6 +219,23 @@ def _earlier_submission(session: Session, actor: Actor, key: str) -> ImportRepor
     report = _existing_report(earlier, "submission")
     report.is_duplicate_file = False
     return report
+
+
+def _refuse_foreign_areas_of(session: Session, actor: Actor, version: ReportVersion) -> None:
+    """An editor re-sending a file imported before learns what the file itself would have told them:
+    a 403 naming the areas their organisation does not report, not "imported before as version N"."""
+    areas = session.scalars(
+        select(ReportingArea).where(
+            ReportingArea.id.in_(select(Figure.area_id).where(Figure.version_id == version.id).distinct())
+        )
+    )
+    foreign = sorted(area.code for area in areas if not actor.can_write(MODULE, area.reporting_organisation_id))
+    if foreign:
+        raise Forbidden(
+            f"{actor.label} may not publish figures of {', '.join(foreign)}: your organisation does not"
+            " report these areas; nothing was imported",
+            details=[{"field": "area", "value": code, "reason": "not your organisation's area"} for code in foreign],
+        )
 
 
 def _refuse_foreign_areas(session: Session, actor: Actor, records: Sequence[FigureSubmission]) -> None:
