@@ -17,6 +17,11 @@ from solidarity.allocation.lp import Infeasible, solve_lp
 from solidarity.allocation.network import FloatArray, Network
 
 FILL_TOLERANCE = 1e-9
+WHAT = "the max-min fill"
+RETRY_TOLERANCES = (1e-6, 1e-5, 1e-4)
+"""When HiGHS finds fills from its own earlier answers "infeasible" (they overshoot by its feasibility
+tolerance, seen on about 2% of small random capacity-coupled problems), they are met less these
+relative amounts, the smallest that works."""
 LOG_BREAKPOINTS = 24
 LOG_FLOOR = 1e-3
 """Tangent cuts of log(fill) at 24 geometric points from 0.001 to 1 (ratio about 1.35)."""
@@ -91,7 +96,16 @@ def cheapest_with_fills(network: Network, fills: FloatArray, *, feasible: bool =
         except Infeasible:
             if not feasible:
                 raise
-            found = _least_cost(network, target, variables, rows=group_rows, method="highs-ds")
+            found = None
+            for tolerance in (FILL_TOLERANCE, *RETRY_TOLERANCES):
+                looser = np.maximum(fills * network.pair_request * (1 - tolerance), 0.0)
+                try:
+                    found = _least_cost(network, looser, variables, rows=group_rows, method="highs-ds")
+                    break
+                except Infeasible:
+                    if tolerance == RETRY_TOLERANCES[-1]:
+                        raise
+        assert found is not None
         x[variables] = found[variables]
     return x
 
@@ -280,11 +294,17 @@ def progressive_filling(
             ],
             format="csr",
         )
-        floor = fills[frozen_rows] * network.pair_request[frozen_rows] * (1 - FILL_TOLERANCE) - FILL_TOLERANCE
-        b = np.concatenate([limits, np.zeros(len(active_rows)), -np.maximum(floor, 0.0)])
         c = np.zeros(len(columns) + 1)
         c[-1] = -1.0
-        result = solve_lp(c, a, b, what="the max-min fill")
+        frozen_amount = fills[frozen_rows] * network.pair_request[frozen_rows]
+        # if the frozen fills overshoot by HiGHS's tolerance, looser floors (the previous round's plan meets them)
+        for tolerance in (FILL_TOLERANCE, *RETRY_TOLERANCES):
+            try:
+                result = solve_lp(c, a, _fill_limits(limits, len(active_rows), frozen_amount, tolerance), what=WHAT)
+                break
+            except Infeasible:
+                if tolerance == RETRY_TOLERANCES[-1]:
+                    raise
         level = float(result.x[-1])
         duals = np.asarray(result.ineqlin.marginals)[base.shape[0] : base.shape[0] + len(active_rows)]
         level_fill = np.minimum(1.0, level * network.pair_weight[active_rows])
@@ -296,6 +316,13 @@ def progressive_filling(
         active[done] = False
         frozen[done] = True
     return fills
+
+
+def _fill_limits(limits: FloatArray, active: int, frozen_amount: FloatArray, tolerance: float) -> FloatArray:
+    """Right-hand sides of a progressive-filling round: the limits, 0 for the active pairs, and the
+    frozen pairs' amounts less ``tolerance`` (relative, and as much absolute) as floors (negated)."""
+    floor = np.maximum(frozen_amount * (1 - tolerance) - tolerance, 0.0)
+    return np.concatenate([limits, np.zeros(active), -floor])
 
 
 def proportional_fills(network: Network) -> FloatArray:
