@@ -145,6 +145,9 @@ def test_cli_need_lists_the_requesting_countries_with_their_inputs(
     code, _, err = run("--country", "Atlantis")
     assert code == 2
     assert "Atlantis" in err
+    code, _, err = run("--item", "NO-SUCH-ITEM")
+    assert code == 2
+    assert "NO-SUCH-ITEM" in err
 
 
 def test_unknown_countries_are_refused_with_the_field(db: sessionmaker[Session]) -> None:

@@ -340,8 +340,16 @@ def open_request_need(
     """The need index of every country with a submitted hub request (for ``items``, if given) and of
     ``countries``; urgency from the requests' priority (0 without a request); the neediest first.
 
-    Raises ``Invalid`` for an unknown country or a ``days`` outside 1 to 366.
+    Raises ``Invalid`` for an unknown item or country, or a ``days`` outside 1 to 366.
     """
+    for n, code in enumerate(items):
+        try:
+            reference.get_item(session, code)
+        except NotFound:
+            raise Invalid(
+                f"Unknown item {code!r}: give a reference catalogue item code",
+                details=[{"field": f"item[{n}]", "value": code, "reason": "unknown item"}],
+            ) from None
     urgency = hub_requests.open_request_urgency(session, items)
     for n, text in enumerate(countries):
         code = resolve_country(text, field=f"country[{n}]").alpha2
