@@ -193,6 +193,8 @@ def test_the_page_plans_from_requests_and_approval_proposes_shipments(
     answer = client.post("/allocation/from-requests", data={"objective": "maxmin", "csrf_token": csrf_from(page.text)})
     assert answer.status_code == 200
     assert f"request-{ids['italy']}" in answer.text
+    assert 'data-testid="request-weights"' in answer.text  # each request's need weight, with its country
+    assert "<td>Iraq</td>" in answer.text
     plan_url = str(answer.url)
     approved = client.post(plan_url + "/approve", data={"csrf_token": csrf_from(answer.text)})
     assert approved.status_code == 200

@@ -131,9 +131,30 @@ def _plan_context(session: Any, actor: Actor, row: AllocationPlan, error: str | 
         "map_svg": _fill_map(row.plan),
         "legend": maps.legend(FILL_SCALE),
         "edits": service.list_edits(session, row.id),
+        "weights": _request_weights(row.problem),
         "can_edit": actor.coordinates(MODULE) and row.status is PlanStatus.DRAFT,
         "error": error,
     }
+
+
+def _request_weights(problem: dict[str, Any]) -> list[dict[str, Any]]:
+    """For a plan made from hub requests: each request's country and the need weight it was given."""
+    source = problem.get("source")
+    if not isinstance(source, dict) or source.get("kind") != "hub_requests":
+        return []
+    requests = source.get("requests", {})
+    rows = []
+    for destination in problem.get("destinations", []):
+        info = requests.get(destination["id"], {})
+        country = find_country(info.get("country"))
+        rows.append(
+            {
+                "destination": destination["id"],
+                "country": country.name if country else info.get("country"),
+                "weight": float(destination.get("weight", 1.0)),
+            }
+        )
+    return rows
 
 
 @router.get("/plans/{plan_id}")
