@@ -195,6 +195,8 @@ def test_the_page_plans_from_requests_and_approval_proposes_shipments(
     assert f"request-{ids['italy']}" in answer.text
     assert 'data-testid="request-weights"' in answer.text  # each request's need weight, with its country
     assert "<td>Iraq</td>" in answer.text
+    iraq_path = answer.text.split('data-code="IQ"')[0].rsplit("<path", 1)[1]
+    assert "choro-none" not in iraq_path  # Iraq's request is drawn on the fill map in its country
     plan_url = str(answer.url)
     approved = client.post(plan_url + "/approve", data={"csrf_token": csrf_from(answer.text)})
     assert approved.status_code == 200

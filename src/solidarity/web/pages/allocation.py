@@ -34,10 +34,13 @@ WEIGHT_SCALE = maps.ColourScale((0.7, 0.9, 1.1, 1.3, 1.5), "weight")
 """Need weights run from 0.5 (least needy) to 1.5 (neediest); an override may go beyond."""
 
 
-def _fill_map(plan: dict[str, Any]) -> Any:
+def _fill_map(plan: dict[str, Any], problem: dict[str, Any] | None = None) -> Any:
+    """Lowest fill per destination country; a hub request's destination is drawn in its country."""
+    source = (problem or {}).get("source")
+    requests = source.get("requests", {}) if isinstance(source, dict) else {}
     lowest: dict[str, float] = {}
     for line in plan["destinations"]:
-        country = find_country(line["id"])
+        country = find_country(requests.get(line["id"], {}).get("country") or line["id"])
         if country is not None:
             lowest[country.alpha2] = min(lowest.get(country.alpha2, 1.0), line["fill"])
     entries = {code: maps.MapEntry(value) for code, value in lowest.items()}
@@ -128,7 +131,7 @@ def _plan_context(session: Any, actor: Actor, row: AllocationPlan, error: str | 
         "row": row,
         "plan": row.plan,
         "comparison": _comparison(row.objective, row.plan["metrics"], service.baselines(row)),
-        "map_svg": _fill_map(row.plan),
+        "map_svg": _fill_map(row.plan, row.problem),
         "legend": maps.legend(FILL_SCALE),
         "edits": service.list_edits(session, row.id),
         "weights": _request_weights(row.problem),
