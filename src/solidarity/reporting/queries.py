@@ -486,3 +486,54 @@ def latest_totals(session: Session, measure: Measure = Measure.CASES) -> DailyTo
         .order_by(DailyTotal.date.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class LastReportedTotal:
+    """A total "to date" that does not drop when one area reports a day ahead of the others."""
+
+    total: int
+    areas: int
+    """How many areas' last cumulative counts are in the total."""
+    oldest: dt.date
+    """The oldest of those last dates: every area's figure is from this day or later."""
+    newest: dt.date
+
+
+def last_reported_total(
+    session: Session, code: str, measure: Measure = Measure.CASES, frequency: Frequency = Frequency.DAILY
+) -> LastReportedTotal | None:
+    """The sum of every area's latest published cumulative count in a total (``global`` or a WHO region).
+
+    The daily totals add the areas that reported on each date, so on a date only some areas have
+    reported yet (a ministry ahead of the WHO file, a source that ends earlier) the day's total holds
+    only those areas. Headlines read this instead: each area counts with its own latest figure, as
+    the WHO dashboard states its totals. Subnational areas are left out, as in the totals. ``None``
+    for a single area (its own latest figure is its total) or when nothing is published.
+    """
+    scope = find_scope(session, code)
+    if not scope.is_total:
+        return None
+    c = CurrentFigure
+    latest = (
+        select(c.area_id, func.max(c.date).label("date"))
+        .where(c.measure == measure.value, c.frequency == frequency.value, c.cumulative_value.is_not(None))
+        .group_by(c.area_id)
+        .subquery()
+    )
+    query = (
+        select(func.sum(c.cumulative_value), func.count(), func.min(c.date), func.max(c.date))
+        .join(latest, and_(c.area_id == latest.c.area_id, c.date == latest.c.date))
+        .join(ReportingArea, ReportingArea.id == c.area_id)
+        .where(
+            c.measure == measure.value,
+            c.frequency == frequency.value,
+            ReportingArea.kind != AreaKind.SUBNATIONAL.value,
+        )
+    )
+    if scope.code != GLOBAL:
+        query = query.where(ReportingArea.who_region == scope.code)
+    total, areas, oldest, newest = session.execute(query).one()
+    if not areas or total is None:
+        return None
+    return LastReportedTotal(int(total), int(areas), oldest, newest)

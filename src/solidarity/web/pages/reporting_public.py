@@ -81,11 +81,27 @@ def _sum_recent(new: Series, days: int = 7) -> int | float | None:
     return sum(values) if values else None
 
 
-def _headline(cases: queries.StoredSeries, deaths: queries.StoredSeries) -> list[Headline]:
+def _headline(
+    cases: queries.StoredSeries, deaths: queries.StoredSeries, session: Session | None = None
+) -> list[Headline]:
+    """Totals to date and new counts of the last 7 days.
+
+    For the world or a region (pass ``session``), the total adds each area's latest cumulative count:
+    the day's total would hold only the areas that reported that day, and collapse when one ministry
+    publishes a day ahead of the others.
+    """
     items: list[Headline] = []
     for stored, noun in ((cases, "cases"), (deaths, "deaths")):
         last = _last_known(stored.cumulative)
-        if last is not None:
+        summed = (
+            queries.last_reported_total(session, stored.scope.code, stored.measure, stored.frequency)
+            if session is not None and stored.scope.is_total
+            else None
+        )
+        if summed is not None:
+            when = f"to {summed.newest}" if summed.oldest == summed.newest else f"latest reports, to {summed.newest}"
+            items.append(Headline(f"{noun} in total, {when}", charts.figure(summed.total)))
+        elif last is not None:
             items.append(Headline(f"{noun} in total, to {last[0]}", charts.figure(last[1])))
         recent = _sum_recent(stored.new)
         if recent is not None:
@@ -213,7 +229,7 @@ def dashboard(
         return render(request, "reporting/dashboard.html", context)
     milestone_rows, milestone_error = _milestones(session, measure, step, count)
     context.update(
-        headline=_headline(cases, deaths),
+        headline=_headline(cases, deaths, session),
         provenance=_provenance(session, cases, deaths),
         cases_chart=_epicurve(cases, "New cases", "cases"),
         deaths_chart=_epicurve(deaths, "New deaths", "deaths"),
