@@ -12,7 +12,7 @@ A search runs in two steps so that a broad term costs about the same as a narrow
 
 A query matching up to ``MAX_RANKED`` documents is therefore ranked exactly over all of them; a
 broader one is ranked among its ``MAX_RANKED`` newest matches: scoring every one of 50,000 matches
-cost 100-170 ms on SQLite and up to 1.4 s on PostgreSQL, and a term that common says little about
+cost 100-170 ms on SQLite and up to 4 s on PostgreSQL, and a term that common says little about
 which documents are best. docs/performance.md has the figures.
 """
 
