@@ -2,9 +2,10 @@
 
 The distance is ``distance.distance``: substitution and deleted-site tokens in one genome and not
 the other, ignoring sites missing (N) in either genome; ties go to the older accession. Queries run
-on an in-memory ``index.MutationIndex`` per dataset, loaded from the inverted index in the database
-(``genome_mutations``, ``genome_missing_ranges``) the first time and refreshed when genomes were
-added since, by loading only the new ones. Each process (web worker, CLI) keeps its own, so several
+on an in-memory ``index.MutationIndex`` per dataset, loaded the first time from each genome's packed
+profile (``GenomeResult.index_tokens`` and ``index_missing``, one row per genome; rows stored before
+migration 0012 from ``genome_mutations`` and ``genome_missing_ranges``) and refreshed when genomes
+were added since, by loading only the new ones. Each process (web worker, CLI) keeps its own, so several
 workers on one PostgreSQL stay consistent with the database: every query first compares the
 dataset's genome count and highest id with what its index holds.
 """
