@@ -123,6 +123,7 @@ def _records(rows: CsvRows, problems: Problems, latest: dt.date) -> Iterator[_Ro
     i_nd, i_cd = index["New_deaths"], index["Cumulative_deaths"]
     dates: dict[str, dt.date] = {}
     areas: dict[tuple[str, str], AreaRef] = {}
+    new = tuple.__new__  # the named tuple without its Python-level __new__, as in parse_who
     for line, row in rows:
         date = dates.get(row[i_date])
         area = areas.get((row[i_code], row[i_name]))
@@ -138,7 +139,7 @@ def _records(rows: CsvRows, problems: Problems, latest: dt.date) -> Iterator[_Ro
             pass
         else:
             if date is not None and area is not None and cumulative_cases >= 0 and cumulative_deaths >= 0:
-                yield _Row(line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths)
+                yield new(_Row, (line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths))
                 continue
         checked = _checked_row(line, row, index, problems, latest, dates, areas)
         if checked is not None:
