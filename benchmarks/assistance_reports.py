@@ -169,8 +169,8 @@ def pandas_by_category(v: pd.DataFrame) -> pd.Series:
 
 
 def pandas_by_recipient(v: pd.DataFrame, r: pd.DataFrame) -> pd.Series:
-    c = _countable(v)
-    c = c[c["boundary"] == "single"]
+    # rule 3 before rule 2: a shared-boundary parent is not counted here, so the parts it passed on are
+    c = _countable(v[v["boundary"] == "single"])
     m = c.merge(r, on="flow_id")
     m["share"] = m["amount_usd"] * m["percentage"] / 100
     return m.groupby(["country_code", "stage"])["share"].sum()

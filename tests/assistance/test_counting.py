@@ -47,6 +47,23 @@ def test_shared_boundary_flows_stay_out_of_single_recipient_and_single_year_tota
     assert counting.totals_by_stage([single, shared])["disbursement"].usd == 1000  # still in the overall list
 
 
+def test_a_part_passed_on_by_a_shared_boundary_parent_counts_where_the_parent_does_not() -> None:
+    joint = rec(1, usd=1000, boundary="shared", recipients=(("PK", D(50)), ("ET", D(50))))
+    to_pk = rec(2, usd=120, parent_id=1, recipients=(("PK", D(100)),))
+    to_et = rec(3, usd=80, parent_id=1, recipients=(("ET", D(100)),), flow_date=dt.date(2021, 5, 1))
+    passed_on = rec(4, usd=30, parent_id=2, recipients=(("PK", D(100)),))  # a single parent: not again
+    chain = [joint, to_pk, to_et, passed_on]
+    # overall the parent is counted and its parts are not
+    assert counting.totals_by_stage(chain)["disbursement"].usd == 1000
+    assert counting.totals_by_stage(chain)["disbursement"].flow_ids == [1]
+    # per country and per year the shared parent is not counted, so its parts are (their own children not)
+    per_country = counting.by_recipient(chain)
+    assert {k: v["disbursement"].usd for k, v in per_country.items()} == {"PK": 120, "ET": 80}
+    assert {k: v["disbursement"].usd for k, v in counting.by_year(chain).items()} == {2020: 120, 2021: 80}
+    # an internal or absent parent is never counted: the child counts everywhere
+    assert counting.by_recipient([to_pk])["PK"]["disbursement"].usd == 120
+
+
 def test_internal_flows_are_never_added_to_incoming_ones() -> None:
     incoming = rec(1, usd=100)
     internal = rec(2, usd=100, is_internal=True)
@@ -107,6 +124,7 @@ def test_sql_reports_agree_with_the_counting_rules(
                 for stage, total in stages.items():
                     assert sql_recipients[key].stages[stage].usd.quantize(D("0.01")) == total.usd.quantize(D("0.01"))
         everything = {r.key: r for r in reports.by_recipient(session, Filters())}
+        assert everything["RS"].stages["disbursement"].by_currency == {"EUR": D("40")}, "the shared 999 stays out"
         # the WHO child (200 to IT) counts for IT because its parent has no recipient there? No: its parent is
         # counted under the same filters, so the child is left out; IT gets 60% of the EUR flow only.
         assert set(everything) == {"IT", "RS"}

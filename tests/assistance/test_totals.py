@@ -176,6 +176,47 @@ def test_a_parent_becoming_internal_lets_its_children_count_again(
         assert totals.differences(session) == []
 
 
+def test_parts_passed_on_by_a_shared_parent_count_per_country_also_after_its_boundary_changes(
+    db: sessionmaker[Session], orgs: dict[str, int], flow: Callable[..., FlowCreate]
+) -> None:
+    def per_country(session: Session, filters: Filters) -> dict[str, Decimal]:
+        return {r.key: r.usd("disbursement") for r in reports.by_recipient(session, filters)}
+
+    covid = Filters(emergency="COVID-19")
+    with transaction(db) as session:
+        joint = {"amount": D("1000"), "boundary": "shared", "emergency_code": "COVID-19"}
+        parent = ledger.record_flow(session, SYSTEM, flow(orgs["CN"], recipients=[{"country": "RS"}], **joint))
+        child = {"parent_flow_id": parent.flow_id, "emergency_code": "COVID-19"}
+        ledger.record_flow(session, SYSTEM, flow(orgs["WHO"], amount=D("120"), recipients=[{"country": "IT"}], **child))
+        ledger.record_flow(session, SYSTEM, flow(orgs["WHO"], amount=D("80"), recipients=[{"country": "FR"}], **child))
+        for filters in (Filters(), covid):
+            assert per_country(session, filters) == {"IT": D("120"), "FR": D("80")}
+            assert per_country(session, filters) == _scan_per_country(session, filters)
+        # overall the parent counts and its parts do not
+        assert {r.key: r.usd("disbursement") for r in reports.by_provider(session, Filters())} == {
+            str(orgs["CN"]): D("1000")
+        }
+        # revised to a single boundary, the parent counts per country and its parts no longer do
+        single = flow(orgs["CN"], recipients=[{"country": "RS"}], **(joint | {"boundary": "single"}))
+        ledger.revise_flow(session, SYSTEM, parent.flow_id, single, "one recipient after all")
+        assert totals.differences(session) == []
+        for filters in (Filters(), covid):
+            assert per_country(session, filters) == {"RS": D("1000")}
+            assert per_country(session, filters) == _scan_per_country(session, filters)
+        # and back
+        ledger.revise_flow(
+            session, SYSTEM, parent.flow_id, flow(orgs["CN"], recipients=[{"country": "RS"}], **joint), "shared"
+        )
+        assert totals.differences(session) == []
+        assert per_country(session, Filters()) == {"IT": D("120"), "FR": D("80")}
+        totals.rebuild(session)
+        assert per_country(session, Filters()) == {"IT": D("120"), "FR": D("80")}
+
+
+def _scan_per_country(session: Session, filters: Filters) -> dict[str, Decimal]:
+    return {r.key: r.usd("disbursement") for r in _scanning(reports.by_recipient, session, filters)}
+
+
 def test_csv_and_fts_imports_maintain_the_totals_once_per_file(db: sessionmaker[Session], orgs: dict[str, int]) -> None:
     from solidarity.assistance import exchanging
 

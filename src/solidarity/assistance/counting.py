@@ -3,7 +3,8 @@
 Totals never double count:
 
 1. pledges are never added to committed or paid amounts (totals are per stage);
-2. a pass-through (child) flow is not counted again where its parent is counted;
+2. a pass-through (child) flow is not counted again where its parent is counted; where its parent is
+   not counted (a shared-boundary parent in a single-recipient or single-year total) the child counts;
 3. flows on a shared boundary appear in lists but not in single-recipient or single-year totals;
 4. internal flows (within one recipient) are never added to incoming ones;
 5. totals come in USD at each flow's own date rate, and in original currencies.
@@ -66,8 +67,11 @@ class Total:
         self.flow_ids.append(record.id)
 
 
-def countable(records: Iterable[FlowRecord]) -> list[FlowRecord]:
+def countable(records: Iterable[FlowRecord], *, single_boundary: bool = False) -> list[FlowRecord]:
     """The records a total may add: internal flows out, children of counted parents out.
+
+    With ``single_boundary`` (a single-recipient or single-year total) shared-boundary flows are out
+    too (rule 3), and so they are not counted parents: a part one of them passed on counts (rule 2).
 
     >>> parent = FlowRecord(1, "disbursement", Decimal(5), Decimal(5), "USD")
     >>> child = FlowRecord(2, "disbursement", Decimal(5), Decimal(5), "USD", parent_id=1)
@@ -75,8 +79,12 @@ def countable(records: Iterable[FlowRecord]) -> list[FlowRecord]:
     >>> internal = FlowRecord(4, "disbursement", Decimal(9), Decimal(9), "USD", is_internal=True)
     >>> [r.id for r in countable([parent, child, orphan, internal])]
     [1, 3]
+    >>> shared = FlowRecord(5, "disbursement", Decimal(9), Decimal(9), "USD", boundary="shared")
+    >>> part = FlowRecord(6, "disbursement", Decimal(2), Decimal(2), "USD", parent_id=5)
+    >>> [r.id for r in countable([shared, part])], [r.id for r in countable([shared, part], single_boundary=True)]
+    ([5], [6])
     """
-    kept = [r for r in records if not r.is_internal]
+    kept = [r for r in records if not r.is_internal and not (single_boundary and r.boundary == "shared")]
     ids = {r.id for r in kept}
     return [r for r in kept if r.parent_id is None or r.parent_id not in ids]
 
@@ -104,7 +112,8 @@ def grouped(records: Iterable[FlowRecord], key: Callable[[FlowRecord], Hashable]
 
 
 def by_recipient(records: Iterable[FlowRecord]) -> dict[str, dict[str, Total]]:
-    """Per recipient and stage, each flow split by its percentages; shared-boundary flows are left out.
+    """Per recipient and stage, each flow split by its percentages; shared-boundary flows are left out,
+    and the parts they passed on count instead.
 
     >>> split = FlowRecord(1, "disbursement", Decimal(100), Decimal(100), "USD",
     ...                    recipients=(("IT", Decimal(60)), ("RS", Decimal(40))))
@@ -114,17 +123,16 @@ def by_recipient(records: Iterable[FlowRecord]) -> dict[str, dict[str, Total]]:
     {'IT': Decimal('60'), 'RS': Decimal('40')}
     """
     out: dict[str, dict[str, Total]] = defaultdict(lambda: defaultdict(Total))
-    for record in countable(records):
-        if record.boundary == "shared":
-            continue
+    for record in countable(records, single_boundary=True):
         for recipient, percentage in record.recipients:
             out[recipient][record.stage].add(record, percentage)
     return {k: dict(v) for k, v in out.items()}
 
 
 def by_year(records: Iterable[FlowRecord]) -> dict[int, dict[str, Total]]:
-    """Per calendar year of the flow date and stage; shared-boundary flows are left out (rule 3)."""
-    kept = [r for r in countable(records) if r.boundary != "shared"]
+    """Per calendar year of the flow date and stage; shared-boundary flows are left out (rule 3) and the
+    parts they passed on count instead."""
+    kept = countable(records, single_boundary=True)
     out: dict[int, dict[str, Total]] = defaultdict(lambda: defaultdict(Total))
     for record in kept:
         out[record.flow_date.year][record.stage].add(record)

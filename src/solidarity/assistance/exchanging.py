@@ -405,7 +405,7 @@ def totals(
     filters = ledger.make_filters(session, start=start, end=end, provider=provider, recipient=recipient)
     records = reports.records(session, filters)
     internal = sum(1 for r in records if r.is_internal)
-    single = [r for r in countable(records) if r.boundary == "single"]
+    single = countable(records, single_boundary=True)
 
     def usd(stages: Iterable[str]) -> Decimal:
         wanted = set(stages)

@@ -302,7 +302,8 @@ class FlowTotal(Base):
     Amounts are whole cents and shares whole millionths of a unit (cents times hundredths of a
     percent), so adding and subtracting is exact on every database. ``parent_flow_id`` is 0 for a flow
     that always counts, or the parent of a pass-through child whose parent counts when unfiltered:
-    such a child is left out unless a filter leaves its parent out (counting rule 2).
+    such a child is left out unless a filter leaves its parent out (counting rule 2), or the parent is
+    on a shared boundary (``parent_shared``) and the total is per recipient (rule 3).
     """
 
     __tablename__ = "assistance_totals"
@@ -310,6 +311,7 @@ class FlowTotal(Base):
         UniqueConstraint(
             "grain",
             "parent_flow_id",
+            "parent_shared",
             "provider_id",
             "channel",
             "modality",
@@ -334,6 +336,8 @@ class FlowTotal(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     grain: Mapped[str] = mapped_column(String(16))
     parent_flow_id: Mapped[int] = mapped_column(Integer, default=0)
+    parent_shared: Mapped[int] = mapped_column(Integer, default=0)
+    """1 when the parent is on a shared boundary: per-recipient totals do not count it, so they count the child."""
     provider_id: Mapped[int] = mapped_column(Integer, default=0)
     channel: Mapped[str] = mapped_column(String(20), default="")
     modality: Mapped[str] = mapped_column(String(20), default="")

@@ -46,17 +46,25 @@ TABLE1_CATEGORIES: tuple[tuple[str, tuple[Modality, ...]], ...] = (
 CAPACITY_UNITS = {"expert-team": "teams", "training": "sessions"}
 
 
-def _countable(filters: Filters) -> list[ColumnElement[bool]]:
-    """Rules 2 and 4 in SQL: no internal flows, no child whose parent is counted under the same filters."""
+def _countable(filters: Filters, *, single_boundary: bool = False) -> list[ColumnElement[bool]]:
+    """Rules 2 and 4 in SQL: no internal flows, no child whose parent is counted under the same filters.
+
+    With ``single_boundary`` (per-recipient totals) rule 3 too: shared-boundary flows are out, so they
+    are not counted parents and the parts they passed on count.
+    """
     v = FlowVersion
     parent = aliased(FlowVersion)
+    shared: list[ColumnElement[bool]] = [parent.boundary == "single"] if single_boundary else []
     parent_counted = (
         select(parent.id)
-        .where(parent.flow_id == v.parent_flow_id, parent.is_internal.is_(False), *filters.conditions(parent))
+        .where(parent.flow_id == v.parent_flow_id, parent.is_internal.is_(False), *shared, *filters.conditions(parent))
         .correlate_except(parent)
         .exists()
     )
-    return [*filters.conditions(v), v.is_internal.is_(False), ~and_(v.parent_flow_id.is_not(None), parent_counted)]
+    out = [*filters.conditions(v), v.is_internal.is_(False), ~and_(v.parent_flow_id.is_not(None), parent_counted)]
+    if single_boundary:
+        out.append(v.boundary == "single")
+    return out
 
 
 @dataclass
@@ -201,7 +209,7 @@ def by_recipient(session: Session, filters: Filters) -> list[ReportRow]:
             )
             .select_from(v)
             .join(r, r.version_id == v.id)
-            .where(*_countable(filters), v.boundary == "single", r.country_code.is_not(None))
+            .where(*_countable(filters, single_boundary=True), r.country_code.is_not(None))
             .group_by(r.country_code, v.stage, v.currency)
         )
         rows = session.execute(query).all()

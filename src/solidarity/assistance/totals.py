@@ -10,7 +10,8 @@ The counting rules hold in the summary as they do in the scan:
 
 1. the stage is part of every key, so a pledge is never added to a commitment or a payment;
 2. a pass-through child whose parent is current and not internal is kept under its parent's id,
-   and a report leaves it out unless its filters leave the parent out;
+   and a report leaves it out unless its filters leave the parent out; ``parent_shared`` says the
+   parent is on a shared boundary, which per-recipient totals leave out, so they count the child;
 3. recipient grains keep the boundary, so per-recipient totals read single-boundary flows only;
 4. internal flows add nothing.
 
@@ -37,7 +38,6 @@ from sqlalchemy import (
     Select,
     String,
     Table,
-    and_,
     case,
     cast,
     delete,
@@ -58,6 +58,7 @@ from solidarity.assistance.models import FlowRecipient, FlowTotal, FlowVersion
 KEY = (
     "grain",
     "parent_flow_id",
+    "parent_shared",
     "provider_id",
     "channel",
     "modality",
@@ -117,9 +118,9 @@ class Deltas:
     def __init__(self) -> None:
         self.rows: dict[Key, list[int]] = {}
 
-    def add(self, version: FlowVersion, parent_counts: bool, sign: int) -> None:
-        """Add (``sign`` 1) or take away (-1) what ``version`` contributes; ``parent_counts`` says
-        whether its parent flow is current and not internal (rule 2)."""
+    def add(self, version: FlowVersion, parent: str | None, sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) what ``version`` contributes; ``parent`` is the boundary
+        of its parent flow when that is current and not internal, else ``None`` (rule 2)."""
         if version.is_internal:
             return
         dims: dict[str, Any] = {
@@ -132,7 +133,8 @@ class Deltas:
             "emergency_code": version.emergency_code or "",
         }
         stage, currency = _text(version.stage), version.currency or ""
-        parent = version.parent_flow_id if version.parent_flow_id is not None and parent_counts else 0
+        parent_id = version.parent_flow_id if version.parent_flow_id is not None and parent is not None else 0
+        dims["parent_shared"] = 1 if parent_id and parent == "shared" else 0
         amount, usd = _cents(version.amount), _cents(version.amount_usd)
         shares: dict[str, int] = {}
         for recipient in version.recipients:
@@ -141,11 +143,11 @@ class Deltas:
                 shares[code] = shares.get(code, 0) + _cents(recipient.percentage)
         for grain, kept in GRAINS.items():
             if "country_code" not in kept:
-                self._add(grain, parent, stage, currency, dims, kept, sign, (1, amount, usd, 0, 0))
+                self._add(grain, parent_id, stage, currency, dims, kept, sign, (1, amount, usd, 0, 0))
                 continue
             for code, hundredths in shares.items():
                 values = (1, amount, usd, amount * hundredths, usd * hundredths)
-                self._add(grain, parent, stage, currency, dims | {"country_code": code}, kept, sign, values)
+                self._add(grain, parent_id, stage, currency, dims | {"country_code": code}, kept, sign, values)
 
     def _add(
         self,
@@ -168,7 +170,7 @@ class Deltas:
             else currency
             if name == "currency"
             else dims[name]
-            if name in kept
+            if name in kept or name == "parent_shared"
             else NEUTRAL[name]
             for name in KEY
         )
@@ -183,38 +185,47 @@ class Deltas:
                 row[i] += value
 
 
-def _parent_counts(session: Session, parent_flow_id: int | None) -> bool:
+def _parent(session: Session, parent_flow_id: int | None) -> str | None:
+    """The parent flow's boundary when it is current and not internal (so it counts), else ``None``."""
     if parent_flow_id is None:
-        return False
-    internal = session.scalar(
-        select(FlowVersion.is_internal).where(FlowVersion.flow_id == parent_flow_id, FlowVersion.is_current.is_(True))
-    )
-    return internal is not None and not internal
+        return None
+    row = session.execute(
+        select(FlowVersion.is_internal, FlowVersion.boundary).where(
+            FlowVersion.flow_id == parent_flow_id, FlowVersion.is_current.is_(True)
+        )
+    ).first()
+    return None if row is None or row[0] else _text(row[1])
+
+
+def _counted_as_parent(version: FlowVersion) -> str | None:
+    return None if version.is_internal else _text(version.boundary)
 
 
 def flow_recorded(session: Session, version: FlowVersion) -> None:
     """Add a new flow's first version to the totals (call after it is flushed)."""
     deltas = Deltas()
-    deltas.add(version, _parent_counts(session, version.parent_flow_id), 1)
+    deltas.add(version, _parent(session, version.parent_flow_id), 1)
     _apply(session, deltas)
 
 
 def flow_revised(session: Session, old: FlowVersion, new: FlowVersion) -> None:
     """Replace ``old``'s contribution by ``new``'s (call while ``old`` is still current).
 
-    When the flow becomes internal or stops being so, its pass-through children move too: whether
-    they are kept under their parent depends on it (rule 2).
+    When the flow becomes internal or stops being so, or its boundary changes, its pass-through
+    children move too: whether they are kept under their parent, and as the child of a shared-boundary
+    parent, depends on it (rules 2 and 3).
     """
     deltas = Deltas()
-    deltas.add(old, _parent_counts(session, old.parent_flow_id), -1)
-    deltas.add(new, _parent_counts(session, new.parent_flow_id), 1)
-    if old.is_internal != new.is_internal:
+    deltas.add(old, _parent(session, old.parent_flow_id), -1)
+    deltas.add(new, _parent(session, new.parent_flow_id), 1)
+    before, after = _counted_as_parent(old), _counted_as_parent(new)
+    if before != after:
         children = session.scalars(
             select(FlowVersion).where(FlowVersion.parent_flow_id == old.flow_id, FlowVersion.is_current.is_(True))
         )
         for child in children:
-            deltas.add(child, not old.is_internal, -1)
-            deltas.add(child, not new.is_internal, 1)
+            deltas.add(child, before, -1)
+            deltas.add(child, after, 1)
     _apply(session, deltas)
 
 
@@ -279,16 +290,17 @@ def _write(session: Session, deltas: Deltas) -> None:
 def _grain_selects() -> list[Select[Any]]:
     """One ``SELECT`` per grain computing its rows from the flows, columns in ``KEY + VALUES`` order."""
     v, p = FlowVersion, aliased(FlowVersion)
-    parent_counts = exists(
-        select(p.id).where(p.flow_id == v.parent_flow_id, p.is_current.is_(True), p.is_internal.is_(False))
+    parent_boundary = (
+        select(type_coerce(p.boundary, String))
+        .where(p.flow_id == v.parent_flow_id, p.is_current.is_(True), p.is_internal.is_(False))
+        .scalar_subquery()
     )
     year = cast(extract("year", v.flow_date), Integer)
     base = (
         select(
             v.id.label("version_id"),
-            case((and_(v.parent_flow_id.is_not(None), parent_counts), v.parent_flow_id), else_=0).label(
-                "parent_flow_id"
-            ),
+            func.coalesce(case((parent_boundary.is_not(None), v.parent_flow_id)), 0).label("parent_flow_id"),
+            case((parent_boundary == "shared", 1), else_=0).label("parent_shared"),
             v.provider_id.label("provider_id"),
             type_coerce(v.channel, String).label("channel"),
             type_coerce(v.modality, String).label("modality"),
@@ -323,7 +335,7 @@ def _grain_selects() -> list[Select[Any]]:
         for name in KEY[1:]:
             if name == "country_code" and by_country:
                 column = shares.c.country_code
-            elif name in ("parent_flow_id", "stage", "currency") or name in kept:
+            elif name in ("parent_flow_id", "parent_shared", "stage", "currency") or name in kept:
                 column = base.c[name]
             else:
                 columns.append(literal(NEUTRAL[name], Integer if isinstance(NEUTRAL[name], int) else String))
@@ -459,14 +471,16 @@ def read(
     )
     if grain is None:
         return None
+    # rule 2, and rule 3 before it in per-recipient totals: a shared-boundary parent is not counted there
+    counts_anyway = [t.parent_flow_id == 0, *([t.parent_shared == 1] if shares else [])]
     if filters == type(filters)():
-        conditions.append(t.parent_flow_id == 0)
+        conditions.append(or_(*counts_anyway))
     else:
         p = aliased(FlowVersion)
         parent_counted = exists(
             select(p.id).where(p.flow_id == t.parent_flow_id, p.is_internal.is_(False), *filters.conditions(p))
         )
-        conditions.append(or_(t.parent_flow_id == 0, ~parent_counted))
+        conditions.append(or_(*counts_anyway, ~parent_counted))
     amount, usd = (t.share_amount_micros, t.share_usd_micros) if shares else (t.amount_cents, t.usd_cents)
     query = (
         select(key, t.stage, t.currency, func.sum(amount), func.sum(usd), func.sum(t.flows))

@@ -25,6 +25,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("grain", sa.String(length=16), nullable=False),
         sa.Column("parent_flow_id", sa.Integer(), nullable=False),
+        sa.Column("parent_shared", sa.Integer(), nullable=False),
         sa.Column("provider_id", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("modality", sa.String(length=20), nullable=False),
@@ -44,6 +45,7 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "grain",
             "parent_flow_id",
+            "parent_shared",
             "provider_id",
             "channel",
             "modality",
