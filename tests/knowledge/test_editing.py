@@ -166,6 +166,8 @@ def test_training_session_must_be_a_training_in_the_assistance_ledger(
         linked = service.document_training_session(session, doc)
         assert linked == service.TrainingSession(training, "ICU nursing", dt.date(2020, 4, 2))
         assert [t.flow_id for t in service.training_sessions(session)] == [training]
+        assert [d.id for d in service.documents_for_training_session(session, training)] == [doc_id]
+        assert service.documents_for_training_session(session, money) == []
 
 
 def test_api_patch_checks_permissions_and_search_follows(

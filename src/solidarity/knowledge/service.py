@@ -251,6 +251,13 @@ def document_training_session(session: Session, doc: Document) -> TrainingSessio
         return None
 
 
+def documents_for_training_session(session: Session, flow_id: int) -> list[Document]:
+    """The documents linked to training session (assistance flow) ``flow_id``, newest first; for the
+    flow's page to link back."""
+    query = select(Document).where(Document.training_session_id == flow_id)
+    return list(session.scalars(query.order_by(Document.published_on.desc().nulls_last(), Document.id.desc())))
+
+
 def _is_training(modality: object, capacity_kind: object) -> bool:
     return str(modality) == "training" or str(capacity_kind) == "training"
 
