@@ -24,9 +24,9 @@ import json
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, literal, select, text, union_all
+from sqlalchemy import Table, delete, func, insert, literal, select, text, union_all
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
@@ -711,6 +711,8 @@ class Pipeline:
                 for date, total in sums.items():
                     if region is not None:
                         rows.append(_total_row(region, frequency, measure, date, total, version_id))
+                        if len(rows) >= BATCH_ROWS:
+                            self._insert_totals(rows)
                     into = world.get(date)
                     if into is None:
                         world[date] = list(total)
@@ -720,9 +722,16 @@ class Pipeline:
             rows.extend(
                 _total_row("global", frequency, measure, date, total, version_id) for date, total in world.items()
             )
-        if rows:
-            self.session.execute(insert(DailyTotal), rows)
+            self._insert_totals(rows)
         refresh_totals(self.session, recompute)
+
+    def _insert_totals(self, rows: list[dict[str, Any]]) -> None:
+        """Insert ``rows`` in batches through Core (the ORM's bulk insert holds far more per row), then empty it."""
+        connection = self.session.connection()
+        table = cast(Table, DailyTotal.__table__)
+        for start in range(0, len(rows), BATCH_ROWS):
+            connection.execute(insert(table), rows[start : start + BATCH_ROWS])
+        rows.clear()
 
 
 def _total_row(
