@@ -24,11 +24,11 @@ def test_export_then_import_changes_nothing_and_reports_json(cli: Cli, demo: dic
     target = tmp_path / "flows.csv"
     code, out, _ = cli("assistance", "export", "--format", "csv", "-o", str(target))
     assert code == 0
-    assert "Wrote 12 flows" in out
+    assert "Wrote 16 flows" in out
     code, out, _ = cli("assistance", "import", str(target), "--json")
     assert code == 0
     report = json.loads(out)
-    assert (report["read"], report["accepted"], report["unchanged"], report["rejected"]) == (12, 0, 12, 0)
+    assert (report["read"], report["accepted"], report["unchanged"], report["rejected"]) == (16, 0, 16, 0)
 
 
 def test_import_of_a_bad_file_exits_2_naming_line_and_field(cli: Cli, orgs: dict[str, int], tmp_path: Path) -> None:

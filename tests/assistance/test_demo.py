@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
@@ -10,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from solidarity.assistance import reports
 from solidarity.assistance.ledger import Filters, current_version, make_filters
-from solidarity.assistance.models import Flow
+from solidarity.assistance.models import Flow, FlowVersion
+from solidarity.assistance.pledges import pledge_progress
 from solidarity.db import transaction
 from solidarity.partners import networks
 
@@ -74,3 +76,37 @@ def test_flow_page_shows_the_capacity_details_and_the_joint_action_by_name(
     for text in ("Topic", "Community prevention of COVID-19", "Online or offline", "online", "experience sharing"):
         assert text in page, text
     assert f'href="/partners/{demo["CNIE"]}#joint-actions">Silk Road and One Family</a>' in page
+
+
+def test_every_illustrative_record_carries_the_flag_and_the_pledge_has_illustrative_fulfilment(
+    db: sessionmaker[Session], demo: dict[str, int]
+) -> None:
+    with transaction(db) as session:
+        flagged = {
+            ref
+            for ref, illustrative in session.execute(
+                select(Flow.ref, FlowVersion.is_illustrative)
+                .join(FlowVersion, FlowVersion.flow_id == Flow.id)
+                .where(FlowVersion.is_current.is_(True))
+            )
+            if illustrative
+        }
+        assert flagged == set(_flows(session, "demo-illustrative-")), "flagged exactly when labelled"
+        assert len(flagged) == 7
+        (pledge_id,) = _flows(session, "demo-cn-pledge-2bn").values()
+        progress = pledge_progress(session, pledge_id, dt.date(2022, 5, 18))
+        assert [c.amount_usd for c in progress.commitments] == [Decimal("500000000.00")]
+        assert [(p.flow_date, p.amount_usd) for p in progress.payments] == [
+            (dt.date(2020, 12, 15), Decimal("150000000.00")),
+            (dt.date(2021, 6, 30), Decimal("120000000.00")),
+            (dt.date(2022, 3, 31), Decimal("100000000.00")),
+        ]
+        assert (progress.percent, progress.remainder_usd) == (Decimal("18.5"), Decimal("1630000000.00"))
+        assert all(f.is_illustrative for f in (*progress.commitments, *progress.payments))
+        table = reports.table1(session, Filters())
+        assert table.illustrative_left_out == 4
+        listed = {e.flow_id for row in table.rows for e in row.entries}
+        assert not listed & set(_flows(session, "demo-illustrative-").values())
+        # the joint action is shared across 50 countries: its members' parts count per country (rule 2)
+        by_recipient = {r.key: r.paid_usd for r in reports.by_recipient(session, Filters())}
+        assert by_recipient == {"PK": Decimal("1200000.00"), "ET": Decimal("800000.00")}

@@ -115,3 +115,18 @@ def test_skip_and_warn_write_the_good_rows_and_list_the_bad(
     assert (report.accepted, report.rejected) == (3, 2)
     assert [(p["file"], p["line"]) for p in report.problems] == [("bad.csv", 5), ("bad.csv", 6)]
     assert _versions(db) == 3
+
+
+def test_the_illustrative_flag_is_read_and_written_as_a_csv_column(
+    db: sessionmaker[Session], orgs: dict[str, int]
+) -> None:
+    head = "ref,provider,channel,modality,stage,flow_date,amount,currency,description,is_illustrative\n"
+    row = f"i-1,{orgs['CN']},bilateral,financial,disbursement,2020-05-04,10,USD,Made up,yes\n"
+    with transaction(db) as session:
+        importing.import_csv(session, SYSTEM, head + row, "flows.csv")
+        (version,) = ledger.list_flows(session, Filters(illustrative=True))[0]
+        assert version.flow.ref == "i-1"
+        assert importing.version_to_row(session, version)["is_illustrative"] == "yes"
+        with pytest.raises(Invalid) as refused:
+            importing.import_csv(session, SYSTEM, head + row.replace(",yes", ",perhaps"), "flows.csv")
+        assert "is_illustrative: 'perhaps' is not yes or no" in str(refused.value)

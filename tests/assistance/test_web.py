@@ -70,14 +70,17 @@ def test_api_reports_table1_listing_and_csv(client: TestClient, demo: dict[str, 
     assert listing["data"][0]["amount_usd"] == "2000000000.00"
     csv = client.get("/api/v1/assistance/flows", params={"format": "csv"})
     assert csv.status_code == 200
-    assert csv.text.count("\n") == 13
+    assert csv.text.count("\n") == 17
+    assert csv.text.splitlines()[0].endswith(",description,is_illustrative")
+    assert sum(1 for line in csv.text.splitlines() if line.endswith(",True")) == 7, "4 for the pledge, 3 CNIE parts"
     by_recipient = client.get("/api/v1/assistance/reports/recipient").json()
     assert by_recipient["by"] == "recipient"
     items = client.get("/api/v1/assistance/reports/items").json()["rows"]
     assert {r["item"] for r in items} >= {"MASK-ANY", "THERMO-IR"}
     pledge_id = listing["data"][0]["id"]
     progress = client.get(f"/api/v1/assistance/pledges/{pledge_id}", params={"on": "2021-01-01"}).json()
-    assert (progress["percent"], progress["remainder_usd"]) == ("0.0", "2000000000.00")
+    # the demo's illustrative payment of 2020-12-15 (US$150 million) has been made by then
+    assert (progress["percent"], progress["remainder_usd"]) == ("7.5", "1850000000.00")
 
 
 def test_table1_page_shows_the_rows_with_sources_and_the_flag(client: TestClient, demo: dict[str, int]) -> None:
@@ -159,9 +162,14 @@ def test_new_flow_form_records_a_flow_and_shows_errors(
 
 
 def test_reports_download_as_csv_with_the_page_filters(client: TestClient, demo: dict[str, int]) -> None:
-    page = client.get("/assistance/reports/provider", params={"emergency": "COVID-19"}).text
-    assert 'href="/api/v1/assistance/reports/provider?emergency=COVID-19&amp;format=csv"' in page
-    by_provider = client.get("/api/v1/assistance/reports/provider", params={"format": "csv", "emergency": "COVID-19"})
+    page = client.get("/assistance/reports/provider", params={"emergency": "COVID-19", "illustrative": "no"}).text
+    assert 'href="/api/v1/assistance/reports/provider?emergency=COVID-19&amp;illustrative=no&amp;format=csv"' in page
+    sourced = {"format": "csv", "emergency": "COVID-19", "illustrative": "false"}
+    with_illustrative = client.get("/api/v1/assistance/reports/provider", params=sourced | {"illustrative": "true"})
+    assert f"{demo['CN']},Government of the People's Republic of China,disbursement,370000000.00,,,3" in (
+        with_illustrative.text.splitlines()
+    ), "only the illustrative payments of the pledge"
+    by_provider = client.get("/api/v1/assistance/reports/provider", params=sourced)
     assert by_provider.status_code == 200
     assert by_provider.headers["content-type"].startswith("text/csv")
     lines = by_provider.text.splitlines()
@@ -182,8 +190,10 @@ def test_overview_figures_link_to_what_they_count_and_the_print_view_says_what_i
     client: TestClient, demo: dict[str, int]
 ) -> None:
     overview = client.get("/assistance").text
-    assert '<a href="/assistance/reports/channel">50,000,000</a>' in overview
-    assert '<a href="/assistance/reports/channel#joint-actions">25,000,000</a>' in overview
+    # the headline figures are the sources': the illustrative records are left out, said so and linked
+    assert '<a href="/assistance/reports/channel?illustrative=no">50,000,000</a>' in overview
+    assert '<a href="/assistance/reports/channel?illustrative=no#joint-actions">25,000,000</a>' in overview
+    assert 'href="/assistance/flows?illustrative=yes">7 illustrative records</a>' in overview
     assert '29</a></span>\n    <span class="label">medical expert teams in 27 countries' in overview
     assert "/static/reporting.css" in overview
     printable = client.get("/assistance/reports/table1", params={"print": 1, "emergency": "COVID-19"}).text
@@ -213,15 +223,18 @@ def test_pledge_page_lists_the_records_behind_its_figures_and_runs_to_the_date_s
     payment = client.post("/api/v1/assistance/flows", json=paid | {"fulfils_flow_id": commitment}, headers=headers)
     assert payment.status_code == 201, payment.text
     page = client.get(f"/assistance/pledges/{pledge_id}", params={"on": "2021-06-30"}).text
-    assert '<a href="#payments">120,000,000</a>' in page
-    assert '<a href="#commitments">300,000,000</a>' in page
+    # with the demo's illustrative commitment (500M, 2020-09-15) and payments (150M 2020-12-15, 120M 2021-06-30)
+    assert '<a href="#payments">390,000,000</a>' in page
+    assert '<a href="#commitments">800,000,000</a>' in page
     assert f'<a href="/assistance/flows/{commitment}">{commitment}</a>' in page
     assert f"(pays commitment {commitment})" in page
-    assert "6.0%" in page
+    assert "19.5%" in page
+    assert "3 of the records below are illustrative, not from any source" in page
+    assert page.count('data-testid="illustrative"') == 3
     chart = client.get(f"/api/v1/assistance/pledges/{pledge_id}", params={"on": "2021-06-30"}).json()["chart"]
-    assert chart["dates"] == ["2020-05-18", "2020-09-01", "2021-02-01", "2021-06-30"]
-    assert chart["events"] == ["pledge", "", "", "on"]
-    assert chart["paid"] == [0.0, 0.0, 120000000.0, 120000000.0]
+    assert chart["dates"] == ["2020-05-18", "2020-09-01", "2020-09-15", "2020-12-15", "2021-02-01", "2021-06-30"]
+    assert chart["events"] == ["pledge", "", "", "", "", "on"]
+    assert chart["paid"] == [0.0, 0.0, 0.0, 150000000.0, 270000000.0, 390000000.0]
     later = client.get(f"/api/v1/assistance/pledges/{pledge_id}", params={"on": "2023-01-01"}).json()["chart"]
     assert later["dates"][-2:] == ["2022-05-18", "2023-01-01"]
     assert later["events"][-2:] == ["horizon", "on"]
@@ -247,3 +260,60 @@ def test_flows_page_filters_by_stage_channel_and_modality_and_reports_keep_them(
     assert "1 flows" in page
     report = client.get("/assistance/reports/provider", params={"stage": "disbursement"}).text
     assert '<input type="hidden" name="stage" value="disbursement">' in report
+
+
+def test_illustrative_records_stay_out_of_table1_and_are_marked_and_filterable(
+    client: TestClient, demo: dict[str, int]
+) -> None:
+    table1 = client.get("/assistance/reports/table1").text
+    assert 'data-testid="illustrative-left-out"' in table1
+    assert "4 illustrative records (not from any source) left out of this table" in table1
+    assert 'href="/assistance/flows?illustrative=yes"' in table1
+    entries = client.get("/api/v1/assistance/reports/table1").json()["rows"]
+    assert not [e for r in entries for e in r["entries"] if "illustrative" in e["text"]]
+    only = client.get("/api/v1/assistance/flows", params={"illustrative": "true"}).json()
+    assert only["count"] == 7
+    assert all(row["is_illustrative"] for row in only["data"])
+    none = client.get("/api/v1/assistance/flows", params={"illustrative": "false"}).json()
+    assert none["count"] == 9
+    assert not any(row["is_illustrative"] for row in none["data"])
+    listed = client.get("/assistance/flows", params={"illustrative": "yes"}).text
+    assert "7 flows" in listed
+    assert listed.count('data-testid="illustrative"') == 7
+    assert client.get("/assistance/flows").text.count('data-testid="illustrative"') == 7
+    flow_id = only["data"][0]["id"]
+    page = client.get(f"/assistance/flows/{flow_id}").text
+    assert 'data-testid="illustrative-notice"' in page
+    report = client.get("/assistance/reports/channel").text
+    assert 'href="/assistance/flows?illustrative=yes">7 illustrative records</a>' in report
+    assert (
+        'data-testid="illustrative-note"'
+        not in client.get("/assistance/reports/channel", params={"illustrative": "no"}).text
+    )
+    bad = client.get("/assistance/flows", params={"illustrative": "maybe"})
+    assert bad.status_code == 422
+    assert "illustrative: 'maybe' is not yes or no" in bad.text.replace("&#39;", "'")
+
+
+def test_by_item_numbers_link_to_the_flows_with_that_item_at_that_stage(
+    client: TestClient, demo: dict[str, int]
+) -> None:
+    items = client.get("/assistance/reports/items").text
+    assert 'href="/assistance/flows?stage=delivery&amp;item=SUIT-PROT"' in items
+    assert "modality=in-kind" not in items, "a quantity links to its item's flows, not to every in-kind flow"
+    with_suits = client.get("/api/v1/assistance/flows", params={"item": "suit-prot", "stage": "delivery"}).json()
+    # the exports of 340 million suits and the CFRD members' 50,000 for Ethiopia: no other in-kind flow
+    assert with_suits["count"] == 2
+    every_in_kind = client.get("/api/v1/assistance/flows", params={"modality": "in-kind", "stage": "delivery"}).json()
+    assert every_in_kind["count"] > with_suits["count"]
+    listed = client.get("/assistance/flows", params={"item": "SUIT-PROT", "stage": "delivery"}).text
+    assert "2 flows" in listed
+    assert "Only flows with an item line of <strong>SUIT-PROT</strong>" in listed
+    rows = client.get("/api/v1/assistance/reports/items", params={"item": "SUIT-PROT"}).json()["rows"]
+    assert {r["item"] for r in rows} == {"SUIT-PROT"}
+    by_provider = client.get("/api/v1/assistance/reports/provider", params={"item": "SUIT-PROT"})
+    assert by_provider.status_code == 200
+    for path in ("/api/v1/assistance/flows", "/assistance/flows", "/assistance/reports/items"):
+        refused = client.get(path, params={"item": "NO-SUCH-THING"})
+        assert refused.status_code == 422, path
+        assert "item: 'NO-SUCH-THING' is not in the catalogue" in refused.text.replace("&#39;", "'")

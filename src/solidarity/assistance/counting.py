@@ -48,6 +48,8 @@ class FlowRecord:
     channel: str = "bilateral"
     modality: str = "financial"
     flow_date: dt.date = dt.date(2020, 1, 1)
+    illustrative: bool = False
+    """Not from any source: counted like any flow, marked in reports."""
 
 
 @dataclass

@@ -8,8 +8,11 @@ figures the sources give as "more than" are marked as lower bounds, and the comm
 carry quantities but no USD value. Loading twice adds nothing (flows are keyed by ``ref``).
 
 A few records are illustrative, not from the source, to show what the source does not give; each
-says so in its description and in its citation (``ILLUSTRATIVE``): members' contributions to CNIE's
-joint action (recorded as parts of the joint action's total, so that total is not counted twice).
+carries the illustrative flag (``is_illustrative``: Table 1 leaves it out, reports mark it) and says
+so in its description and in its citation (``ILLUSTRATIVE``): members' contributions to CNIE's
+joint action (recorded as parts of the joint action's total, so that total is not counted twice),
+and a commitment with three payments fulfilling part of the US$2 billion pledge (so its page has a
+chart to show).
 """
 
 from __future__ import annotations
@@ -249,6 +252,7 @@ def _member_contributions(ids: dict[str, str], joint_action_id: int, joint_flow_
         "emergency_code": EMERGENCY,
         "currency": "USD",
         "sources": [ILLUSTRATIVE],
+        "is_illustrative": True,
     }
     note = (
         " (illustrative demo record, not from the source: a member's part of the joint action "
@@ -298,6 +302,65 @@ def _member_contributions(ids: dict[str, str], joint_action_id: int, joint_flow_
     ]
 
 
+PLEDGE_NOTE = " (illustrative demo record, not from the source: the sources give no fulfilment of the pledge)"
+PLEDGE_PAYMENTS = (
+    ("demo-illustrative-cn-pledge-payment-1", dt.date(2020, 12, 15), Decimal("150000000")),
+    ("demo-illustrative-cn-pledge-payment-2", dt.date(2021, 6, 30), Decimal("120000000")),
+    ("demo-illustrative-cn-pledge-payment-3", dt.date(2022, 3, 31), Decimal("100000000")),
+)
+
+
+def _pledge_fulfilment(ids: dict[str, str], pledge_id: int) -> tuple[FlowCreate, list[FlowCreate]]:
+    """An illustrative commitment fulfilling the US$2 billion pledge, and the payments paying it (``pledges``:
+    a commitment fulfils the pledge, a payment fulfils the commitment)."""
+    common: dict[str, Any] = {
+        "provider": ids["CN"],
+        "channel": "bilateral",
+        "modality": "financial",
+        "terms": "grant",
+        "boundary": "shared",
+        "emergency_code": EMERGENCY,
+        "currency": "USD",
+        "recipients": [{"region": "International community", "percentage": Decimal(100)}],
+        "sources": [ILLUSTRATIVE],
+        "is_illustrative": True,
+    }
+    commitment = FlowCreate(
+        ref="demo-illustrative-cn-pledge-commitment",
+        stage="commitment",
+        flow_date=dt.date(2020, 9, 15),
+        amount=Decimal("500000000"),
+        fulfils_flow_id=pledge_id,
+        description="US$500 million committed under the US$2 billion pledge" + PLEDGE_NOTE,
+        **common,
+    )
+    payments = [
+        FlowCreate(
+            ref=ref,
+            stage="disbursement",
+            flow_date=day,
+            amount=amount,
+            description=f"US${amount / 1_000_000:,.0f} million paid of the US$500 million commitment" + PLEDGE_NOTE,
+            **common,
+        )
+        for ref, day, amount in PLEDGE_PAYMENTS
+    ]
+    return commitment, payments
+
+
+def _record_missing(session: Session, actor: Actor, flows: list[FlowCreate]) -> int:
+    created = 0
+    for flow in flows:
+        if session.scalar(select(Flow.id).where(Flow.ref == flow.ref)) is None:
+            record_flow(session, actor, flow)
+            created += 1
+    return created
+
+
+def _flow_id(session: Session, ref: str) -> int | None:
+    return session.scalar(select(Flow.id).where(Flow.ref == ref))
+
+
 def _joint_action(session: Session, actor: Actor, network_id: int, members: list[int]) -> int:
     """The joint action, with the members whose illustrative contributions are recorded as participants."""
     found = networks.find_joint_action(session, network_id, JOINT_ACTION_TITLE)
@@ -343,17 +406,18 @@ def load(session: Session, actor: Actor) -> DemoAssistance:
     orgs = {key: partners.resolve_organisation(session, name) for key, name in names.items()}
     ids = {key: str(org.id) for key, org in orgs.items()}
     joint_action_id = _joint_action(session, actor, orgs["CNIE"].id, [orgs["CFPD"].id, orgs["CFRD"].id])
-    created = 0
-    for flow in _flows(ids, joint_action_id):
-        if session.scalar(select(Flow.id).where(Flow.ref == flow.ref)) is None:
-            record_flow(session, actor, flow)
-            created += 1
-    joint_flow_id = session.scalar(select(Flow.id).where(Flow.ref == "demo-cnie-silk-road"))
+    created = _record_missing(session, actor, _flows(ids, joint_action_id))
+    joint_flow_id = _flow_id(session, "demo-cnie-silk-road")
     if joint_flow_id is not None:
-        for flow in _member_contributions(ids, joint_action_id, joint_flow_id):
-            if session.scalar(select(Flow.id).where(Flow.ref == flow.ref)) is None:
-                record_flow(session, actor, flow)
-                created += 1
+        created += _record_missing(session, actor, _member_contributions(ids, joint_action_id, joint_flow_id))
+    pledge_id = _flow_id(session, "demo-cn-pledge-2bn")
+    if pledge_id is not None:
+        commitment, payments = _pledge_fulfilment(ids, pledge_id)
+        created += _record_missing(session, actor, [commitment])
+        commitment_id = _flow_id(session, commitment.ref or "")
+        if commitment_id is not None:
+            paying = [p.model_copy(update={"fulfils_flow_id": commitment_id}) for p in payments]
+            created += _record_missing(session, actor, paying)
     claims = (
         ClaimCreate(
             subject=WHO_CASH_SUBJECT,

@@ -49,6 +49,7 @@ COLUMNS = [
     "is_new_money",
     "is_internal",
     "is_lower_bound",
+    "is_illustrative",
     "flow_date",
     "period_start",
     "horizon_end",
@@ -83,7 +84,7 @@ COLUMNS = [
     "sources",
 ]
 REQUIRED = ("provider", "channel", "modality", "stage", "flow_date", "description")
-BOOLEANS = ("is_new_money", "is_internal", "is_lower_bound")
+BOOLEANS = ("is_new_money", "is_internal", "is_lower_bound", "is_illustrative")
 PLAIN = [c for c in COLUMNS if c in FIELDS and c not in ("parent_flow_id", "fulfils_flow_id")]
 
 

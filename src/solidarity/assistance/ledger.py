@@ -58,6 +58,10 @@ class Filters:
     stage: str | None = None
     channel: str | None = None
     modality: str | None = None
+    item: str | None = None
+    """A catalogue item code: flows with an item line of it."""
+    illustrative: bool | None = None
+    """Only illustrative flows (True), only the others (False), or both (None)."""
 
     def conditions(self, v: Any) -> list[ColumnElement[bool]]:
         """The filter as conditions on ``v``: ``FlowVersion`` or an alias of it."""
@@ -80,6 +84,10 @@ class Filters:
         for column, value in ((v.stage, self.stage), (v.channel, self.channel), (v.modality, self.modality)):
             if value:
                 out.append(column == value)
+        if self.item:
+            out.append(v.id.in_(select(FlowItem.version_id).where(FlowItem.item_code == self.item).correlate(None)))
+        if self.illustrative is not None:
+            out.append(v.is_illustrative.is_(self.illustrative))
         return out
 
     def apply(self, query: Select[Any]) -> Select[Any]:
@@ -95,6 +103,8 @@ class Filters:
             "stage": self.stage or "",
             "channel": self.channel or "",
             "modality": self.modality or "",
+            "item": self.item or "",
+            "illustrative": "" if self.illustrative is None else "yes" if self.illustrative else "no",
         }
         return {k: v for k, v in out.items() if v}
 
@@ -110,10 +120,14 @@ def make_filters(
     stage: str | None = None,
     channel: str | None = None,
     modality: str | None = None,
+    item: str | None = None,
+    illustrative: bool | None = None,
 ) -> Filters:
-    """Filters from user text: a provider by id, name or acronym (with its sub-organisations), a country.
+    """Filters from user text: a provider by id, name or acronym (with its sub-organisations), a country,
+    a catalogue item code.
 
-    Raises ``NotFound`` for an unknown provider and ``Invalid`` for an unknown country, stage, channel or modality.
+    Raises ``NotFound`` for an unknown provider and ``Invalid`` for an unknown country, stage, channel,
+    modality or item.
     """
     provider_ids = None
     if provider:
@@ -135,7 +149,27 @@ def make_filters(
                 f"{field}: {value!r} is not one of {', '.join(allowed)}",
                 details=[{"field": field, "value": value, "reason": f"one of {', '.join(allowed)}"}],
             )
-    return Filters(start, end, emergency or None, provider_ids, code, stage or None, channel or None, modality or None)
+    item_code = None
+    if item and item.strip():
+        try:
+            item_code = reference.get_item(session, item).code
+        except NotFound:
+            raise Invalid(
+                f"item: {item!r} is not in the catalogue",
+                details=[{"field": "item", "value": item, "reason": "not a catalogue item code"}],
+            ) from None
+    return Filters(
+        start,
+        end,
+        emergency or None,
+        provider_ids,
+        code,
+        stage or None,
+        channel or None,
+        modality or None,
+        item_code,
+        illustrative,
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------------
@@ -339,6 +373,7 @@ FIELDS = [
     "is_new_money",
     "is_internal",
     "is_lower_bound",
+    "is_illustrative",
     "flow_date",
     "period_start",
     "horizon_end",

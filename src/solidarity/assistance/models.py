@@ -28,6 +28,7 @@ from sqlalchemy import (
     Numeric,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -160,6 +161,8 @@ class FlowVersion(Base):
     is_new_money: Mapped[bool] = mapped_column(Boolean, default=True)
     is_internal: Mapped[bool] = mapped_column(Boolean, default=False)
     is_lower_bound: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_illustrative: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Not from any source: a made-up record showing what the sources do not give (Table 1 leaves it out)."""
     """The source says "more than": every figure of this version is a minimum."""
 
     flow_date: Mapped[dt.date] = mapped_column(Date)

@@ -12,7 +12,7 @@ quantities and capacity counts are always aggregated over the flows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -245,8 +245,10 @@ class ItemRow:
 
 
 def by_item(session: Session, filters: Filters) -> list[ItemRow]:
-    """Quantities per catalogue item, unit and stage, with their values where a valuation was given."""
+    """Quantities per catalogue item, unit and stage, with their values where a valuation was given
+    (only the lines of ``filters.item`` when it is set)."""
     v, i = FlowVersion, FlowItem
+    lines = [i.item_code == filters.item] if filters.item else []
     query = (
         select(
             i.item_code,
@@ -262,7 +264,7 @@ def by_item(session: Session, filters: Filters) -> list[ItemRow]:
         .select_from(v)
         .join(i, i.version_id == v.id)
         .join(Item, Item.code == i.item_code)
-        .where(*_countable(filters))
+        .where(*_countable(filters), *lines)
         .group_by(i.item_code, Item.name, i.unit_code, v.stage, i.value_currency)
         .order_by(i.item_code, i.unit_code)
     )
@@ -326,6 +328,7 @@ def records(session: Session, filters: Filters) -> list[FlowRecord]:
             channel=r.channel.value,
             modality=r.modality.value,
             flow_date=r.flow_date,
+            illustrative=r.is_illustrative,
         )
         for r in rows
     ]
@@ -438,6 +441,8 @@ class Table1Row:
 class Table1:
     rows: list[Table1Row]
     discrepancies: list[Discrepancy]
+    illustrative_left_out: int = 0
+    """Illustrative flows (not from any source) the table would otherwise list, left out."""
 
     def as_dict(self) -> dict[str, Any]:
         return {"rows": [r.as_dict() for r in self.rows]}
@@ -447,9 +452,17 @@ def table1(session: Session, filters: Filters) -> Table1:
     """The mission's Table 1, one row per category, one entry per flow (or per item line of a flow).
 
     Official and commercial flows are listed; public-private joint actions belong to the private
-    channel report, not to official development assistance. Row totals follow the counting rules.
+    channel report, not to official development assistance. Illustrative flows (not from any source)
+    are left out and counted in ``illustrative_left_out``: the table is the sources' table. Row totals
+    follow the counting rules.
     """
     v = FlowVersion
+    left_out = session.scalar(
+        select(func.count())
+        .select_from(v)
+        .where(*filters.conditions(v), v.channel != Channel.PUBLIC_PRIVATE, v.is_illustrative.is_(True))
+    )
+    filters = replace(filters, illustrative=False)
     ids = list(
         session.scalars(
             select(v.flow_id)
@@ -469,7 +482,7 @@ def table1(session: Session, filters: Filters) -> Table1:
         total = totals.get(category, ReportRow(category, category))
         rows.append(Table1Row(category, entries, [f.flow_id for f in members], total.paid_usd, total.usd("pledge")))
     subjects = {f.claim_subject for f in versions if f.claim_subject}
-    return Table1(rows, discrepancies(session, subjects))
+    return Table1(rows, discrepancies(session, subjects), left_out or 0)
 
 
 def _entries(f: FlowVersion, items: dict[str, str]) -> list[Table1Entry]:

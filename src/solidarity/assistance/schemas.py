@@ -74,6 +74,8 @@ class FlowCreate(BaseModel):
     is_new_money: bool = True
     is_internal: bool = False
     is_lower_bound: bool = False
+    is_illustrative: bool = False
+    """Not from any source (a made-up record for a demo or an example): Table 1 leaves it out."""
     flow_date: dt.date
     period_start: dt.date | None = None
     horizon_end: dt.date | None = None
@@ -196,6 +198,7 @@ class FlowPublic(BaseModel):
     is_new_money: bool
     is_internal: bool
     is_lower_bound: bool
+    is_illustrative: bool
     flow_date: dt.date
     period_start: dt.date | None
     horizon_end: dt.date | None
@@ -268,6 +271,7 @@ class FlowRow(BaseModel):
     currency: str | None
     amount_usd: Decimal | None
     description: str
+    is_illustrative: bool
 
     @classmethod
     def of(cls, v: FlowVersion) -> FlowRow:

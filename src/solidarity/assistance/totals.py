@@ -431,6 +431,8 @@ def read(
     ``shares`` reads each recipient's share (single-boundary flows only). ``None`` when no grain
     answers these filters: the caller scans the flows instead.
     """
+    if filters.item or filters.illustrative is not None:
+        return None  # the totals keep neither item lines nor the illustrative flag
     t = FlowTotal
     needed = set(needs)
     conditions: list[ColumnElement[bool]] = list(extra)

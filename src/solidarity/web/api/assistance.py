@@ -29,6 +29,10 @@ def filters_dep(
     stage: str | None = None,
     channel: str | None = None,
     modality: str | None = None,
+    item: Annotated[str | None, Query(description="Catalogue item code: flows with an item line of it")] = None,
+    illustrative: Annotated[
+        bool | None, Query(description="true: only illustrative flows (not from any source); false: none of them")
+    ] = None,
 ) -> service.Filters:
     return service.make_filters(
         session,
@@ -40,6 +44,8 @@ def filters_dep(
         stage=stage,
         channel=channel,
         modality=modality,
+        item=item,
+        illustrative=illustrative,
     )
 
 

@@ -48,7 +48,18 @@ def _filters(session: Session, request: Request) -> tuple[service.Filters, dict[
     q = request.query_params
     raw = {
         k: q.get(k, "").strip()
-        for k in ("start", "end", "emergency", "provider", "recipient", "stage", "channel", "modality")
+        for k in (
+            "start",
+            "end",
+            "emergency",
+            "provider",
+            "recipient",
+            "stage",
+            "channel",
+            "modality",
+            "item",
+            "illustrative",
+        )
     }
     filters = service.make_filters(
         session,
@@ -60,14 +71,37 @@ def _filters(session: Session, request: Request) -> tuple[service.Filters, dict[
         stage=raw["stage"],
         channel=raw["channel"],
         modality=raw["modality"],
+        item=raw["item"],
+        illustrative=_yes_no(raw["illustrative"], "illustrative"),
     )
+    if filters.item:
+        raw["item"] = filters.item
     return filters, {k: v for k, v in raw.items() if v}
+
+
+def _yes_no(text: str, field: str) -> bool | None:
+    """``yes``/``no`` (or empty: either) from a query parameter."""
+    lowered = text.lower()
+    if lowered in ("", "any"):
+        return None
+    if lowered in ("yes", "true", "1"):
+        return True
+    if lowered in ("no", "false", "0"):
+        return False
+    raise Invalid(f"{field}: {text!r} is not yes or no", details=[{"field": field, "value": text}])
 
 
 def flows_link(form: dict[str, str], **extra: Any) -> str:
     """The flows list under the page's filters plus ``extra``: where a number's records are."""
     query = {**form, **{k: str(v) for k, v in extra.items() if v not in (None, "")}}
     return "/assistance/flows" + (f"?{urlencode(query)}" if query else "")
+
+
+def _illustrative_count(session: Session, filters: service.Filters) -> int:
+    """How many illustrative flows (not from any source) a report under ``filters`` includes."""
+    if filters.illustrative is False:
+        return 0
+    return service.list_flows(session, dataclasses.replace(filters, illustrative=True), limit=1)[1]
 
 
 def money(value: Decimal | None) -> str:
@@ -102,6 +136,10 @@ def _common(form: dict[str, str]) -> dict[str, Any]:
 @router.get("")
 def overview(request: Request, actor: ActorDep, session: SessionDep) -> Response:
     filters, form = _filters(session, request)
+    # the headline figures are the sources': illustrative records are left out here and said so
+    left_out = _illustrative_count(session, filters) if filters.illustrative is None else 0
+    if filters.illustrative is None:
+        filters = dataclasses.replace(filters, illustrative=False)
     channels = service.by_channel(session, filters)
     official = sum((r.paid_usd for r in channels if Channel(r.key).is_official), Decimal(0))
     private = sum((r.paid_usd for r in channels if not Channel(r.key).is_official), Decimal(0))
@@ -115,6 +153,7 @@ def overview(request: Request, actor: ActorDep, session: SessionDep) -> Response
         "claims": [c for c in service.list_claims(session) if c.amount is None],
         "pledges": pledges,
         "table1_title": TABLE1_TITLE,
+        "illustrative_left_out": left_out,
     }
     return render(request, "assistance/overview.html", context)
 
@@ -136,6 +175,7 @@ def flows_page(request: Request, actor: ActorDep, session: SessionDep, page: int
         "names": names,
         "csv": f"/api/v1/assistance/flows?format=csv{'&' + query if query else ''}",
         "query": query,
+        "without_extra": flows_link({k: v for k, v in form.items() if k not in ("item", "illustrative")}),
     }
     return render(request, "assistance/flows.html", context)
 
@@ -200,7 +240,11 @@ def table1_page(
 @router.get("/reports/items")
 def items_page(request: Request, actor: ActorDep, session: SessionDep) -> Response:
     filters, form = _filters(session, request)
-    context = _common(form) | {"rows": service.by_item(session, filters), "by": "items"}
+    context = _common(form) | {
+        "rows": service.by_item(session, filters),
+        "by": "items",
+        "illustrative_count": _illustrative_count(session, filters),
+    }
     return render(request, "assistance/items.html", context)
 
 
@@ -247,7 +291,12 @@ def report_page(request: Request, by: str, actor: ActorDep, session: SessionDep)
         "modality": service.by_modality,
     }
     rows: list[ReportRow] = functions[by](session, filters)
-    context = _common(form) | {"rows": rows, "by": by, "title": REPORTS[by]}
+    context = _common(form) | {
+        "rows": rows,
+        "by": by,
+        "title": REPORTS[by],
+        "illustrative_count": _illustrative_count(session, filters),
+    }
     if by == "channel":
         context["joint_actions"] = _joint_actions(session, filters)
         ids: set[int | None] = {f.provider_id for a in context["joint_actions"] for f in a.flows}
@@ -267,12 +316,15 @@ def report_page(request: Request, by: str, actor: ActorDep, session: SessionDep)
 def pledge_page(request: Request, flow_id: int, actor: ActorDep, session: SessionDep, on: str = "") -> Response:
     progress = service.pledge_progress(session, flow_id, _date(on))
     names = _names(session, {progress.pledge.provider_id})
+    commitments = [c for c in progress.commitments if c.flow_date <= progress.on]
+    payments = [p for p in progress.payments if p.flow_date <= progress.on]
     context = _common({}) | {
+        "illustrative": sum(1 for f in [*commitments, *payments] if f.is_illustrative),
         "progress": progress,
         "chart": progress.chart(),
         "names": names,
         "on": on,
-        "commitments": [c for c in progress.commitments if c.flow_date <= progress.on],
-        "payments": [p for p in progress.payments if p.flow_date <= progress.on],
+        "commitments": commitments,
+        "payments": payments,
     }
     return render(request, "assistance/pledge.html", context)

@@ -50,7 +50,13 @@ CHOICES: dict[str, list[str]] = {
 }
 EXPLICIT_RATE = "explicit rate by "
 """How the ledger names a coordinator's explicit rate in ``usd_rate_source``."""
-NEW_FLOW_DEFAULTS = {"currency": "USD", "is_new_money": "yes", "is_internal": "no", "is_lower_bound": "no"}
+NEW_FLOW_DEFAULTS = {
+    "currency": "USD",
+    "is_new_money": "yes",
+    "is_internal": "no",
+    "is_lower_bound": "no",
+    "is_illustrative": "no",
+}
 
 
 def error_message(exc: SolidarityError) -> str:

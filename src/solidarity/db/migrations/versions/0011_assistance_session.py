@@ -1,5 +1,5 @@
 """assistance: totals maintained on write (assistance_totals), filled from the existing flows; an index
-for the parent check of counting rule 2
+for the parent check of counting rule 2; the illustrative flag of a flow version
 
 Revision ID: 0011
 Revises: 0010
@@ -69,11 +69,19 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_assistance_flow_versions_flow_current", ["flow_id", "is_current", "is_internal"], unique=False
         )
+    # ALTER TABLE ... ADD COLUMN, not a batch copy of the table (see downgrade)
+    op.add_column(
+        "assistance_flow_versions",
+        sa.Column("is_illustrative", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
     # The totals of the flows recorded before this revision (the same SQL as `assistance rebuild-totals`).
     totals.rebuild(Session(bind=op.get_bind()))
 
 
 def downgrade() -> None:
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch copy of the table would drop the
+    # old one, and with it, through ON DELETE CASCADE, every flow's recipients, items and sources.
+    op.drop_column("assistance_flow_versions", "is_illustrative")
     with op.batch_alter_table("assistance_flow_versions", schema=None) as batch_op:
         batch_op.drop_index("ix_assistance_flow_versions_flow_current")
     with op.batch_alter_table("assistance_totals", schema=None) as batch_op:
