@@ -31,6 +31,7 @@ import zlib
 from pathlib import Path
 
 import mappy
+import numpy as np
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -296,12 +297,19 @@ def neighbours(count: int, with_database: bool) -> None:
     started = time.perf_counter()
     index = MutationIndex.build(genomes, missing)
     print(f"  in-memory index built in {time.perf_counter() - started:.1f} s")
+    cut = count - min(1000, count // 10)
+    partial = MutationIndex.build(genomes[:cut], missing[:cut])
+    started = time.perf_counter()
+    flat = np.array([t for g in genomes[cut:] for t in g], dtype=np.int64)
+    grown = partial.extended(flat, np.array([len(g) for g in genomes[cut:]], dtype=np.int64), missing[cut:])
+    print(f"  {count - cut:,} new genomes added to the index in {(time.perf_counter() - started) * 1000:.0f} ms")
     sets = [frozenset(g) for g in genomes]
     times, brute_times = [], []
     for n, q in enumerate(picks):
         started = time.perf_counter()
         found = index.nearest(genomes[q], missing[q], k=10, exclude=q)
         times.append(time.perf_counter() - started)
+        assert grown.nearest(genomes[q], missing[q], k=10, exclude=q) == found
         if n < (3 if count <= 100_000 else 1):
             started = time.perf_counter()
             expected = brute_force(sets, missing, sets[q], missing[q], k=10, exclude=q)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -125,7 +126,35 @@ def test_the_in_memory_index_agrees_with_brute_force_on_generated_genomes() -> N
         missing.append(ranges)
     index = MutationIndex.build([sorted(g) for g in genomes], missing)
     assert index.complements
+    # the same genomes indexed in three steps, as a process's index grows with new submissions
+    grown = MutationIndex.build([sorted(g) for g in genomes[:150]], missing[:150])
+    for low, high in ((150, 151), (151, 400)):
+        part = [sorted(g) for g in genomes[low:high]]
+        flat = np.array([t for g in part for t in g], dtype=np.int64)
+        grown = grown.extended(flat, np.array([len(g) for g in part], dtype=np.int64), missing[low:high])
+    assert grown.genome_count == 400
     for q in range(0, 400, 37):
-        assert index.nearest(sorted(genomes[q]), missing[q], k=10, exclude=q) == brute_force(
-            genomes, missing, genomes[q], missing[q], k=10, exclude=q
-        )
+        expected = brute_force(genomes, missing, genomes[q], missing[q], k=10, exclude=q)
+        assert index.nearest(sorted(genomes[q]), missing[q], k=10, exclude=q) == expected
+        assert grown.nearest(sorted(genomes[q]), missing[q], k=10, exclude=q) == expected
+
+
+def test_a_process_index_grows_with_new_submissions(
+    db: sessionmaker[Session],
+    submit: Submitter,
+    write_batch: Callable[..., Batch],
+    small_records: list[tuple[str, str]],
+) -> None:
+    first = submit(write_batch(small_records[:2])).accepted
+    with transaction(db) as session:
+        assert len(neighbours.neighbours_of(session, first[0]["accession"], k=50)) == 1
+    submit(write_batch(small_records[2:]))
+    with transaction(db) as session:
+        stored = session.execute(select(Genome.accession, GenomeResult.analysis).join(GenomeResult)).all()
+        profiles = {accession: Profile.from_analysis(analysis) for accession, analysis in stored}
+        for accession in profiles:
+            found = [(n.distance, n.accession) for n in neighbours.neighbours_of(session, accession, k=50)]
+            brute = sorted(
+                (distance(profiles[accession], p), other) for other, p in profiles.items() if other != accession
+            )
+            assert found == brute

@@ -145,6 +145,67 @@ class MutationIndex:
         }
         return cls(postings, complements, sizes, sites[site_order], unique[site_order], missing_blocks)
 
+    def extended(self, flat: IntArray, sizes: IntArray, missing: Sequence[Sequence[tuple[int, int]]]) -> MutationIndex:
+        """A new index with more genomes (ids from ``genome_count`` on), sharing what did not change.
+
+        The same answers as building everything again, for the cost of the new genomes' postings (a
+        rebuild takes seconds at a million genomes). Tokens stay rare or common as first classified.
+        """
+        base, added = self.genome_count, int(sizes.shape[0])
+        if added == 0:
+            return self
+        new_ids = np.arange(base, base + added, dtype=np.int64)
+        owners = np.repeat(new_ids, sizes)
+        order = np.argsort(flat, kind="stable")
+        flat, owners = flat[order], owners[order]
+        unique, starts = np.unique(flat, return_index=True)
+        bounds = [*starts.tolist(), len(flat)]
+        carried = {int(token): owners[bounds[i] : bounds[i + 1]] for i, token in enumerate(unique)}
+        complements = {}
+        for token, without in self.complements.items():
+            lacking = np.setdiff1d(new_ids, carried.get(token, owners[:0]), assume_unique=True)
+            complements[token] = np.concatenate([without, lacking])
+        postings = dict(self.postings)
+        fresh = []
+        for token, genome_ids in carried.items():
+            if token in complements:
+                continue
+            existing = postings.get(token)
+            if existing is None:
+                fresh.append(token)
+                postings[token] = genome_ids
+            else:
+                postings[token] = np.concatenate([existing, genome_ids])
+        token_ids = self.token_ids
+        if fresh:  # a token's site is token // STRIDE, so sorting by token sorts by site
+            token_ids = np.sort(np.concatenate([token_ids, np.asarray(fresh, dtype=np.int64)]))
+        missing_blocks = dict(self.missing_blocks)
+        rows: dict[int, list[tuple[int, int, int]]] = {}
+        for offset, ranges in enumerate(missing):
+            for start, end in ranges:
+                for block in range(start // BLOCK, end // BLOCK + 1):
+                    rows.setdefault(block, []).append((base + offset, start, end))
+        for block, items in rows.items():
+            more = tuple(np.array([item[i] for item in items], dtype=np.int64) for i in range(3))
+            old = missing_blocks.get(block)
+            missing_blocks[block] = (
+                (more[0], more[1], more[2])
+                if old is None
+                else (
+                    np.concatenate([old[0], more[0]]),
+                    np.concatenate([old[1], more[1]]),
+                    np.concatenate([old[2], more[2]]),
+                )
+            )
+        return MutationIndex(
+            postings,
+            complements,
+            np.concatenate([self.sizes, sizes.astype(np.int64)]),
+            token_ids // STRIDE,
+            token_ids,
+            missing_blocks,
+        )
+
     def carriers(self, tokens: Sequence[int]) -> IntArray:
         """Per genome, how many of ``tokens`` it carries: one bincount over the shorter lists.
 

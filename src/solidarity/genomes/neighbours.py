@@ -5,9 +5,9 @@ the other, ignoring sites missing (N) in either genome; ties go to the older acc
 on an in-memory ``index.MutationIndex`` per dataset, loaded the first time from each genome's packed
 profile (``GenomeResult.index_tokens`` and ``index_missing``, one row per genome; rows stored before
 migration 0012 from ``genome_mutations`` and ``genome_missing_ranges``) and refreshed when genomes
-were added since, by loading only the new ones. Each process (web worker, CLI) keeps its own, so several
-workers on one PostgreSQL stay consistent with the database: every query first compares the
-dataset's genome count and highest id with what its index holds.
+were added since, by loading only the new ones and extending it (no rebuild). Each process (web
+worker, CLI) keeps its own, so several workers on one PostgreSQL stay consistent with the database:
+every query first compares the dataset's genome count and highest id with what its index holds.
 """
 
 from __future__ import annotations
@@ -60,9 +60,6 @@ class _Snapshot:
     count: int
     max_id: int
     ids: IntArray
-    flat: IntArray
-    sizes: IntArray
-    missing: list[list[tuple[int, int]]]
     index: MutationIndex
 
     def position(self, genome_id: int) -> int | None:
@@ -153,25 +150,21 @@ def _snapshot(session: Session, dataset_id: int) -> _Snapshot:
         current = per_bind.get(dataset_id)
         if current is not None and (current.count, current.max_id) == (count, max_id):
             return current
-        grows = current is not None and max_id > current.max_id and count > current.count
-        base = current if grows and current is not None else None
-        ids, flat, sizes, missing = _load(session, dataset_id, base.max_id if base else 0)
-        if base is not None:
-            ids = np.concatenate([base.ids, ids])
-            flat = np.concatenate([base.flat, flat])
-            sizes = np.concatenate([base.sizes, sizes])
-            missing = base.missing + missing
-        if ids.shape[0] != count:  # genomes went away or ids were reused: start again from the database
+        snapshot = None
+        if current is not None and max_id > current.max_id and count > current.count:
+            ids, flat, sizes, missing = _load(session, dataset_id, current.max_id)
+            if current.count + ids.shape[0] == count:  # only new genomes: extend the index, no rebuild
+                snapshot = _Snapshot(
+                    count, max_id, np.concatenate([current.ids, ids]), current.index.extended(flat, sizes, missing)
+                )
+        if snapshot is None:  # first query, or genomes went away or ids were reused: from the database
             ids, flat, sizes, missing = _load(session, dataset_id, 0)
-        snapshot = _Snapshot(
-            int(ids.shape[0]),
-            int(ids[-1]) if ids.shape[0] else 0,
-            ids,
-            flat,
-            sizes,
-            missing,
-            MutationIndex.from_flat(flat, sizes, missing),
-        )
+            snapshot = _Snapshot(
+                int(ids.shape[0]),
+                int(ids[-1]) if ids.shape[0] else 0,
+                ids,
+                MutationIndex.from_flat(flat, sizes, missing),
+            )
         per_bind[dataset_id] = snapshot
         return snapshot
 
