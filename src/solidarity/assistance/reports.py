@@ -46,15 +46,20 @@ TABLE1_CATEGORIES: tuple[tuple[str, tuple[Modality, ...]], ...] = (
 CAPACITY_UNITS = {"expert-team": "teams", "training": "sessions"}
 
 
-def _countable(filters: Filters, *, single_boundary: bool = False) -> list[ColumnElement[bool]]:
+def _countable(filters: Filters, *, single_boundary: bool = False, item_code: Any = None) -> list[ColumnElement[bool]]:
     """Rules 2 and 4 in SQL: no internal flows, no child whose parent is counted under the same filters.
 
     With ``single_boundary`` (per-recipient totals) rule 3 too: shared-boundary flows are out, so they
-    are not counted parents and the parts they passed on count.
+    are not counted parents and the parts they passed on count. With ``item_code`` (a column: per-item
+    totals) a parent is counted only when it has a line of that item: the suits a member passed on
+    from a joint action recorded in USD only are not in that action's item totals.
     """
     v = FlowVersion
     parent = aliased(FlowVersion)
     shared: list[ColumnElement[bool]] = [parent.boundary == "single"] if single_boundary else []
+    if item_code is not None:
+        line = aliased(FlowItem)
+        shared.append(select(line.id).where(line.version_id == parent.id, line.item_code == item_code).exists())
     parent_counted = (
         select(parent.id)
         .where(parent.flow_id == v.parent_flow_id, parent.is_internal.is_(False), *shared, *filters.conditions(parent))
@@ -264,7 +269,7 @@ def by_item(session: Session, filters: Filters) -> list[ItemRow]:
         .select_from(v)
         .join(i, i.version_id == v.id)
         .join(Item, Item.code == i.item_code)
-        .where(*_countable(filters), *lines)
+        .where(*_countable(filters, item_code=i.item_code), *lines)
         .group_by(i.item_code, Item.name, i.unit_code, v.stage, i.value_currency)
         .order_by(i.item_code, i.unit_code)
     )
