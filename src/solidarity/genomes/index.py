@@ -228,22 +228,23 @@ class MutationIndex:
         n = self.genome_count
         tokens = sorted(set(query))
         shared = self.carriers(tokens)
-        masked_by_query = np.zeros(n, dtype=np.int64)
+        # One pass over genome-sized arrays per term, not one per range or token (a million genomes
+        # make each such pass a few milliseconds).
+        in_query_gaps: list[int] = []
         for start, end in query_missing:
             lo = np.searchsorted(self.token_sites, start, side="left")
             hi = np.searchsorted(self.token_sites, end, side="right")
-            if hi > lo:
-                masked_by_query += self.carriers([int(t) for t in self.token_ids[lo:hi]])
-        masked_by_genome = np.zeros(n, dtype=np.int64)
+            in_query_gaps.extend(int(t) for t in self.token_ids[lo:hi])
+        masked_by_query = self.carriers(in_query_gaps) if in_query_gaps else 0
+        hits: list[IntArray] = []
         for token in tokens:
             site = token_site(token)
             block = self.missing_blocks.get(site // BLOCK)
             if block is None:
                 continue
             genomes, starts, ends = block
-            hits = genomes[(starts <= site) & (ends >= site)]
-            if hits.size:
-                masked_by_genome += np.bincount(hits, minlength=n)
+            hits.append(genomes[(starts <= site) & (ends >= site)])
+        masked_by_genome = np.bincount(np.concatenate(hits), minlength=n) if hits else 0
         distance = len(tokens) + self.sizes - 2 * shared - masked_by_query - masked_by_genome
         if exclude is not None:
             distance[exclude] = np.iinfo(np.int64).max
