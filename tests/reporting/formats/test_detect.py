@@ -69,3 +69,27 @@ def test_json_without_data_values_is_not_taken_for_dhis2() -> None:
 def test_files_that_are_not_text_are_refused_by_name(head: bytes, reason: str) -> None:
     with pytest.raises(Invalid, match=f"^owid-covid-data.csv {reason}"):
         detect_format(head, "owid-covid-data.csv")
+
+
+def test_utf16_without_a_bom_is_told_from_its_alternating_zeros() -> None:
+    head = "Date_reported,Country_code,Country\n2020-01-03,NA,Namibia\n".encode("utf-16-le")
+    with pytest.raises(Invalid, match=r"^who\.csv is UTF-16 text, not UTF-8"):
+        detect_format(head, "who.csv")
+    with pytest.raises(Invalid, match=r"^who\.csv is UTF-16 text, not UTF-8"):
+        detect_format("Date_reported,Country_code".encode("utf-16-be"), "who.csv")
+
+
+def test_a_png_renamed_csv_is_a_binary_file_naming_the_offset_of_its_first_zero() -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00\x00\x00\x01\x00\x08\x06\x00\x00\x00\x5c\x72\xa8"
+    with pytest.raises(Invalid) as caught:
+        detect_format(png, "chart.csv")
+    assert caught.value.message.startswith("chart.csv is a binary file, not text (a zero byte at byte offset 8)")
+    assert "UTF-16" not in caught.value.message
+    assert caught.value.details[0]["file"] == "chart.csv"
+    assert caught.value.details[0]["value"] == 8
+
+
+def test_csv_text_with_one_stray_zero_byte_is_binary_not_utf16() -> None:
+    head = b"Date_reported,Country_code,Country\n2020-01-03,NA,Nam\x00ibia\n"
+    with pytest.raises(Invalid, match=r"^who\.csv is a binary file, not text \(a zero byte at byte offset 52\)"):
+        detect_format(head, "who.csv")

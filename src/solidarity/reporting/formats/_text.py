@@ -24,6 +24,10 @@ BLOCK_BYTES = 1 << 18
 """Bytes read at a time on the fast path (whole lines of them are parsed at once)."""
 MAX_LINE_BYTES = 1 << 20
 """No line of these formats comes near this (a JHU row is about 8 KB); a longer one is not CSV."""
+SNIFF_BYTES = 4096
+"""Bytes of a file's head looked at to tell UTF-16 or binary files from UTF-8 text."""
+UTF16_ZERO_SHARE = 0.9
+"""Share of one byte parity that must be zero (and of the other that must not) to call it UTF-16."""
 FUTURE_SLACK = dt.timedelta(days=1)
 """A date one day ahead of UTC is still today somewhere (UTC+14); more than that is in the future."""
 
@@ -38,17 +42,37 @@ def refuse_unreadable_bytes(head: bytes, file_name: str) -> None:
     who.csv is UTF-16 text, not UTF-8
     """
     reason = None
+    offset = None
     if head.startswith(b"\x1f\x8b"):
         reason = "is gzip-compressed: decompress it (gunzip) and import the .csv or .json inside"
     elif head.startswith(b"PK\x03\x04"):
         reason = "is a ZIP archive or an Excel workbook: import the CSV or JSON file itself"
-    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:4096]:
+    elif head.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(head[:SNIFF_BYTES]):
         reason = 'is UTF-16 text, not UTF-8: open it and save it as "CSV UTF-8", then import it again'
+    elif b"\x00" in head[:SNIFF_BYTES]:
+        offset = head.index(b"\x00")
+        reason = f"is a binary file, not text (a zero byte at byte offset {offset}): import the CSV or JSON file itself"
     if reason is not None:
         raise Invalid(
             f"{file_name} {reason}",
-            details=[{"file": file_name, "line": None, "field": None, "value": None, "reason": reason}],
+            details=[{"file": file_name, "line": None, "field": None, "value": offset, "reason": reason}],
         )
+
+
+def _looks_like_utf16(head: bytes) -> bool:
+    """UTF-16 without a BOM: zeros at every other byte (one parity), text bytes at the others.
+
+    Text of these formats is ASCII or Latin letters, so in UTF-16 one byte of every pair is zero.
+    A binary file (a PNG renamed .csv) has zeros in runs or scattered, never in that pattern.
+    """
+    pairs = len(head) // 2
+    if pairs < 2:
+        return False
+    even, odd = head[0 : 2 * pairs : 2], head[1 : 2 * pairs : 2]
+    for zeros, text in ((odd, even), (even, odd)):
+        if zeros.count(0) >= UTF16_ZERO_SHARE * pairs and text.count(0) <= (1 - UTF16_ZERO_SHARE) * pairs:
+            return True
+    return False
 
 
 def latest_date(today: dt.date | None) -> dt.date:
