@@ -59,7 +59,7 @@ def test_api_csv_has_the_reliability_columns(client: TestClient) -> None:
 def test_cli_json_and_table_mark_unreliable_windows(cli: Callable[..., tuple[int, str, str]]) -> None:
     code, out, _ = cli("reporting", "rt", "NA", "--json")
     assert code == 0
-    last = json.loads(out)["estimates"][-1]
+    last = json.loads(out)["data"][-1]
     assert last["end"] == LAST.isoformat()
     assert last["reliable"] is False
     assert last["window_cases"] == 5
@@ -79,3 +79,13 @@ def test_area_page_draws_and_lists_unreliable_windows_apart(client: TestClient) 
     assert 'data-testid="rt-latest-unreliable"' in html
     assert 'data-testid="rt-unreliable"' in html
     assert "(unreliable)" in html
+
+
+@pytest.mark.usefixtures("quiet_tail")
+def test_cli_json_has_the_api_keys_and_shape(client: TestClient, cli: Callable[..., tuple[int, str, str]]) -> None:
+    code, out, _ = cli("reporting", "rt", "NA", "--json", "--window", "5")
+    assert code == 0
+    from_cli = json.loads(out)
+    from_api = client.get("/api/v1/reporting/rt", params={"area": "NA", "window": 5}).json()
+    assert "estimates" not in from_cli
+    assert from_cli == from_api

@@ -254,33 +254,10 @@ def rt(
     context = get(ctx)
     with context.transaction() as session:
         found = queries.get_rt(session, area, si_mean=si_mean, si_sd=si_sd, window=window)
-    rows = [
-        {
-            "start": e.start.isoformat(),
-            "end": e.end.isoformat(),
-            "mean": round(e.mean, 4),
-            "lower": round(e.lower, 4),
-            "upper": round(e.upper, 4),
-            "is_adjusted": e.is_adjusted,
-            "window_cases": round(e.window_cases, 3),
-            "cv": round(e.cv, 4),
-            "reliable": e.is_reliable,
-        }
-        for e in found.result.estimates
-    ]
     if as_json:
-        print_json(
-            {
-                "area": found.scope.code,
-                "si_mean": si_mean,
-                "si_sd": si_sd,
-                "window": window,
-                "sources": list(found.sources),
-                "version": found.version,
-                "estimates": rows,
-            }
-        )
+        print_json(found.document(si_mean, si_sd, window))
         return
+    rows = found.rows()
     print_table(
         f"Rt of {found.scope.name} (serial interval {si_mean} ± {si_sd} days, {window}-day window)",
         ["window end", "Rt", "95% CrI", "cases in window", "reliable"],

@@ -332,12 +332,47 @@ def get_milestones(
     ]
 
 
+RT_COLUMNS = ("start", "end", "mean", "lower", "upper", "is_adjusted", "window_cases", "cv", "reliable")
+"""The fields of one Rt window, in the API's JSON ``data``, its CSV and the CLI's ``--json``."""
+
+
 @dataclass(frozen=True)
 class SourcedRt:
     result: RtResult
     scope: Scope
     sources: tuple[str, ...]
     version: int | None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per window, keyed by ``RT_COLUMNS``."""
+        return [
+            {
+                "start": e.start.isoformat(),
+                "end": e.end.isoformat(),
+                "mean": e.mean,
+                "lower": e.lower,
+                "upper": e.upper,
+                "is_adjusted": e.is_adjusted,
+                "window_cases": round(e.window_cases, 3),
+                "cv": round(e.cv, 4),
+                "reliable": e.is_reliable,
+            }
+            for e in self.result.estimates
+        ]
+
+    def document(self, si_mean: float, si_sd: float, window: int) -> dict[str, Any]:
+        """The JSON answer of ``GET /rt`` and ``solidarity reporting rt --json`` (one shape for both)."""
+        return {
+            "area": self.scope.code,
+            "si_mean": si_mean,
+            "si_sd": si_sd,
+            "window": window,
+            "min_window_cases": self.result.min_window_cases,
+            "max_cv": self.result.max_cv,
+            "sources": list(self.sources),
+            "version": self.version,
+            "data": self.rows(),
+        }
 
 
 def get_rt(

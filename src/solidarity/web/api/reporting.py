@@ -205,36 +205,10 @@ def get_rt(
     coefficient of variation (``cv``) of 0.3 or more: its Rt is listed but not to be trusted.
     """
     found = queries.get_rt(session, area, si_mean=si_mean, si_sd=si_sd, window=window)
-    rows = [
-        {
-            "start": e.start.isoformat(),
-            "end": e.end.isoformat(),
-            "mean": e.mean,
-            "lower": e.lower,
-            "upper": e.upper,
-            "is_adjusted": e.is_adjusted,
-            "window_cases": round(e.window_cases, 3),
-            "cv": round(e.cv, 4),
-            "reliable": e.is_reliable,
-        }
-        for e in found.result.estimates
-    ]
     if format == "csv":
-        header = ["start", "end", "mean", "lower", "upper", "is_adjusted", "window_cases", "cv", "reliable"]
-        return csv_response(f"rt-{found.scope.code}.csv", header, ([r[h] for h in header] for r in rows))
-    return JSONResponse(
-        {
-            "area": found.scope.code,
-            "si_mean": si_mean,
-            "si_sd": si_sd,
-            "window": window,
-            "min_window_cases": found.result.min_window_cases,
-            "max_cv": found.result.max_cv,
-            "sources": list(found.sources),
-            "version": found.version,
-            "data": rows,
-        }
-    )
+        header = list(queries.RT_COLUMNS)
+        return csv_response(f"rt-{found.scope.code}.csv", header, ([r[h] for h in header] for r in found.rows()))
+    return JSONResponse(found.document(si_mean, si_sd, window))
 
 
 QUALITY_CSV_HEADER = ["area", "measure", "problem", "date", "value"]
