@@ -171,6 +171,19 @@ def test_the_same_sequence_again_is_reported_as_a_duplicate_with_its_accession(
     assert _count(db, Genome) == 3
 
 
+def test_a_repeat_within_one_batch_carries_the_accession_of_its_first_copy(
+    db: sessionmaker[Session], submit: Submitter, write_batch: BatchWriter, small_records: list[tuple[str, str]]
+) -> None:
+    _header, rows = example_metadata()
+    name, sequence = small_records[0]
+    copy = "Repeated/in/batch/2020"
+    batch = write_batch([(name, sequence), (copy, sequence)], [rows[name], rows[name].replace(name, copy, 1)])
+    result = submit(batch)
+    assert [item["name"] for item in result.accepted] == [name]
+    assert result.duplicates == [{"name": copy, "accession": result.accepted[0]["accession"], "duplicate_of": name}]
+    assert _count(db, Genome) == 1
+
+
 def test_error_modes_write_nothing_when_any_record_is_bad(
     db: sessionmaker[Session], submit: Submitter, write_batch: BatchWriter, small_records: list[tuple[str, str]]
 ) -> None:

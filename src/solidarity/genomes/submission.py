@@ -442,9 +442,14 @@ def submit_genomes(
             job.write(batch)
             batch = []
     job.write(batch)
-    for item in job.result.duplicates:  # a repeat within the batch of a sequence stored before: its accession
-        if item["accession"] is None and item["duplicate_of"] in job.stored_names:
+    accepted_now = {item["name"]: item["accession"] for item in job.result.accepted}
+    for item in job.result.duplicates:
+        if item["accession"] is not None:
+            continue
+        if item["duplicate_of"] in job.stored_names:  # a repeat of a sequence stored before: its accession
             item["accession"], item["duplicate_of"] = job.stored_names[item["duplicate_of"]], None
+        else:  # a repeat of a genome accepted earlier in this batch: the accession it got
+            item["accession"] = accepted_now.get(item["duplicate_of"])
     job.result.duplicates.sort(key=lambda item: used[item["name"]])  # in FASTA order, whichever way found
     for name, meta in meta_by_name.items():
         if name not in used:
