@@ -34,6 +34,10 @@ from solidarity.reporting.models import (
 from solidarity.reporting.records import AreaRef, Frequency, Measure
 
 GLOBAL = "global"
+COMPLETE_SHARE = 0.9
+"""A total's date is incomplete when it adds up fewer than this share of the areas of the dates before it."""
+COMPLETE_LOOKBACK = 7
+"""How many earlier dates with figures a total's date is compared with (their largest count of areas)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,39 @@ class StoredSeries:
     as_of: dt.datetime | None = None
     source_filter: str | None = None
     versions: dict[dt.date, int] = field(default_factory=dict)
+    areas: dict[dt.date, int] = field(default_factory=dict)
+    """For a world or region total: how many areas each date adds up (empty for one area)."""
+
+    def completeness(self) -> dict[dt.date, bool]:
+        """For a total, whether each date is complete (see ``completeness``); empty for one area."""
+        return completeness(self.areas)
+
+
+def completeness(areas: dict[dt.date, int]) -> dict[dt.date, bool]:
+    """Whether each date's total adds up (nearly) as many areas as the dates before it.
+
+    The reference is the largest count of areas among the ``COMPLETE_LOOKBACK`` (7) earlier dates
+    with figures. A date is incomplete when it falls short of the reference by more than 10% of it
+    (``COMPLETE_SHARE``) and by more than one area: the day one ministry publishes ahead of the WHO
+    file is marked, and so are the following days until the others report. One area more or less
+    (a ship, "Other") never is; a lasting drop of many areas is marked for 7 dates, then taken as
+    the new level. The first date is complete.
+
+    >>> import datetime as dt
+    >>> d = dt.date(2020, 3, 1)
+    >>> completeness({d: 200, d + dt.timedelta(1): 195, d + dt.timedelta(2): 1, d + dt.timedelta(3): 2})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {datetime.date(2020, 3, 1): True, datetime.date(2020, 3, 2): True,
+     datetime.date(2020, 3, 3): False, datetime.date(2020, 3, 4): False}
+    """
+    flags: dict[dt.date, bool] = {}
+    earlier: list[int] = []
+    for date in sorted(areas):
+        count = areas[date]
+        reference = max(earlier[-COMPLETE_LOOKBACK:], default=count)
+        flags[date] = count >= COMPLETE_SHARE * reference or reference - count <= 1
+        earlier.append(count)
+    return flags
 
 
 def find_scope(session: Session, text: str) -> Scope:
@@ -148,6 +185,7 @@ def get_series(
         ceiling = _max_version(session, as_of, source)
         rows = [] if ceiling is None else _history_rows(session, scope, measure, frequency, start, end, ceiling, source)
     versions = {row[0]: int(row[3]) for row in rows if row[3] is not None}
+    areas = {row[0]: int(row[4]) for row in rows} if scope.is_total else {}
     new = Series.from_pairs(((row[0], _int(row[1])) for row in rows), frequency)
     cumulative = Series.from_pairs(((row[0], _int(row[2])) for row in rows), frequency)
     version_ids = set(versions.values())
@@ -172,6 +210,7 @@ def get_series(
         as_of=as_of,
         source_filter=source,
         versions=versions,
+        areas=areas,
     )
 
 
@@ -202,10 +241,10 @@ def _current_rows(
         )
         return list(session.execute(_dated(query, c.date, start, end).order_by(c.date)))
     t = DailyTotal
-    query = select(t.date, t.new_value, t.cumulative_value, t.version_id).where(
+    totals = select(t.date, t.new_value, t.cumulative_value, t.version_id, t.areas).where(
         t.scope == scope.code, t.frequency == frequency.value, t.measure == measure.value
     )
-    return list(session.execute(_dated(query, t.date, start, end).order_by(t.date)))
+    return list(session.execute(_dated(totals, t.date, start, end).order_by(t.date)))
 
 
 def _history_rows(
@@ -244,13 +283,13 @@ def _history_rows(
     if scope.area is not None:
         query = select(f.date, f.new_value, f.cumulative_value, f.version_id).join(latest_sub, joined)
         return list(session.execute(query.order_by(f.date)))
-    query = (
-        select(f.date, func.sum(f.new_value), func.sum(f.cumulative_value), func.max(f.version_id))
+    summed = (
+        select(f.date, func.sum(f.new_value), func.sum(f.cumulative_value), func.max(f.version_id), func.count())
         .join(latest_sub, joined)
         .group_by(f.date)
         .order_by(f.date)
     )
-    return list(session.execute(query))
+    return list(session.execute(summed))
 
 
 def population_of(session: Session, scope: Scope) -> int | None:
@@ -313,13 +352,21 @@ def get_milestones(
     The version of a milestone is the version of the figure (or, for totals, the newest figure)
     on its date. Its source is that version's source for an area; a total names every source its
     series adds up. Raises ``Invalid`` for a step or count below 1 or a source nobody published
-    under, ``NotFound`` for an unknown area.
+    under, ``NotFound`` for an unknown area. A total's incomplete dates (``completeness``) are
+    left out: the sum of the few areas that reported that day is no milestone of the whole.
     """
     stored = get_series(session, area, measure, Frequency.DAILY, as_of=as_of, source=source)
     if not len(stored.cumulative):
         stored = get_series(session, area, measure, Frequency.WEEKLY, as_of=as_of, source=source)
     label = source or ", ".join(stored.sources)
-    found = milestones(stored.cumulative, step=step, count=count, origin=origin)
+    cumulative = stored.cumulative
+    complete = stored.completeness()
+    if complete and not all(complete.values()):
+        # a date on which only some areas reported sums those areas: it must not reach a milestone
+        cumulative = cumulative.with_values(
+            v if complete.get(d, True) else None for d, v in zip(cumulative.dates, cumulative.values, strict=True)
+        )
+    found = milestones(cumulative, step=step, count=count, origin=origin)
     named: dict[int, str] = {}
     if not stored.scope.is_total and source is None:
         ids = {v for v in (stored.versions.get(m.date) for m in found) if v is not None}

@@ -47,6 +47,10 @@ class SeriesPoint(BaseModel):
     new_avg7: float | None = None
     new_per100k: float | None = None
     cumulative_per100k: float | None = None
+    areas: int | None = None
+    """World or region totals: how many areas the date adds up."""
+    complete: bool | None = None
+    """World or region totals: false when far fewer areas reported than before (``queries.completeness``)."""
 
 
 class VersionPublic(BaseModel):

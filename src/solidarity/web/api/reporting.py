@@ -135,6 +135,7 @@ def get_series(
     population = queries.population_of(session, stored.scope) if per100k else None
     new_rates = per_100k(stored.new, population) if population else None
     cumulative_rates = per_100k(stored.cumulative, population) if population else None
+    complete = stored.completeness()
     points = [
         SeriesPoint(
             date=date,
@@ -143,6 +144,8 @@ def get_series(
             new_avg7=averages.values[i] if averages else None,
             new_per100k=new_rates.values[i] if new_rates else None,
             cumulative_per100k=cumulative_rates.values[i] if cumulative_rates else None,
+            areas=stored.areas.get(date),
+            complete=complete.get(date),
         )
         for i, (date, new) in enumerate(stored.new.pairs())
     ]

@@ -146,6 +146,40 @@ def _epicurve(stored: queries.StoredSeries, label: str, colour: str) -> charts.C
     return charts.epicurve_chart(stored.new, label=label, colour=colour) if len(stored.new) else None
 
 
+def _complete_epicurve(stored: queries.StoredSeries, label: str, colour: str) -> tuple[charts.Chart | None, str | None]:
+    """A total's curve without its trailing incomplete dates, and a note saying how many were left out.
+
+    A date is incomplete when far fewer areas reported than on the last complete date
+    (``queries.completeness``): drawn, the world's curve would fall to one early ministry's figures.
+    """
+    complete = stored.completeness()
+    tail = []
+    for date in reversed(stored.new.dates):
+        if date not in complete:
+            continue
+        if complete[date]:
+            break
+        tail.append(date)
+    if not tail or len(tail) == len(complete):
+        return _epicurve(stored, label, colour), None
+    last_complete = max(date for date, ok in complete.items() if ok)
+    kept = stored.new.dates.index(last_complete) + 1
+    chart = charts.epicurve_chart(
+        Series(stored.new.start, stored.new.frequency, stored.new.values[:kept]), label=label, colour=colour
+    )
+    unit = "weeks" if stored.frequency is Frequency.WEEKLY else "days"
+    if len(tail) == 1:
+        unit = unit.removesuffix("s")
+        head = f"The last {unit} ({tail[0].isoformat()}) is incomplete"
+    else:
+        head = f"The last {len(tail)} {unit} ({min(tail).isoformat()} to {max(tail).isoformat()}) are incomplete"
+    note = (
+        f"{head}: only {stored.areas[tail[0]]} of {stored.areas[last_complete]} areas have reported"
+        f" (on {tail[0].isoformat()}), so the chart ends on {last_complete.isoformat()}."
+    )
+    return chart, note
+
+
 # --- the dashboard ------------------------------------------------------------------------------
 
 
@@ -228,11 +262,11 @@ def dashboard(
     if not context["has_data"]:
         return render(request, "reporting/dashboard.html", context)
     milestone_rows, milestone_error = _milestones(session, measure, step, count)
+    context["cases_chart"], context["cases_note"] = _complete_epicurve(cases, "New cases", "cases")
+    context["deaths_chart"], context["deaths_note"] = _complete_epicurve(deaths, "New deaths", "deaths")
     context.update(
         headline=_headline(cases, deaths, session),
         provenance=_provenance(session, cases, deaths),
-        cases_chart=_epicurve(cases, "New cases", "cases"),
-        deaths_chart=_epicurve(deaths, "New deaths", "deaths"),
         map=_map_context(session, window),
         milestones=milestone_rows,
         milestone_error=milestone_error,
