@@ -209,6 +209,8 @@ def test_api_patch_checks_permissions_and_search_follows(
     assert [h["id"] for h in hits] == [doc_id]
     assert client.get("/api/v1/knowledge/search", params={"q": "hijacked"}).json()["data"] == []
     assert client.get(url).json()["training_session"]["topic"] == "Mask fitting"
+    flow_page = client.get(f"/assistance/flows/{training}").text  # the session's page links back
+    assert f'<a href="/knowledge/documents/{doc_id}">Respirator guidance</a>' in flow_page
 
 
 def test_api_put_file_replaces_the_text_and_refuses_a_disguised_file(

@@ -21,6 +21,7 @@ from solidarity.assistance import service
 from solidarity.assistance.models import Boundary, Channel, FlowVersion, Modality, Stage, Terms
 from solidarity.assistance.reports import TABLE1_TITLE, ReportRow
 from solidarity.errors import Invalid, NotFound, SolidarityError
+from solidarity.knowledge import service as knowledge
 from solidarity.partners import networks
 from solidarity.partners import service as partners
 from solidarity.web.deps import ActorDep, SessionDep
@@ -209,6 +210,7 @@ def flow_page(
         "down": down,
         "fulfilled_by": fulfilled_by,
         "names": names,
+        "training_material": knowledge.documents_for_training_session(session, flow_id),
     }
     return render(request, "assistance/flow.html", context)
 
