@@ -70,6 +70,9 @@ class StoredSeries:
     versions: dict[dt.date, int] = field(default_factory=dict)
     areas: dict[dt.date, int] = field(default_factory=dict)
     """For a world or region total: how many areas each date adds up (empty for one area)."""
+    off_weekday: tuple[dt.date, ...] = ()
+    """Weekly figures dated on another weekday than most of the series: left out of ``new`` and
+    ``cumulative`` (a week's figure belongs on the series' weekday) and listed as a quality problem."""
 
     def completeness(self) -> dict[dt.date, bool]:
         """For a total, whether each date is complete (see ``completeness``); empty for one area."""
@@ -184,6 +187,7 @@ def get_series(
     else:
         ceiling = _max_version(session, as_of, source)
         rows = [] if ceiling is None else _history_rows(session, scope, measure, frequency, start, end, ceiling, source)
+    rows, off_weekday = _on_series_weekday(rows, frequency)
     versions = {row[0]: int(row[3]) for row in rows if row[3] is not None}
     areas = {row[0]: int(row[4]) for row in rows} if scope.is_total else {}
     new = Series.from_pairs(((row[0], _int(row[1])) for row in rows), frequency)
@@ -211,6 +215,23 @@ def get_series(
         source_filter=source,
         versions=versions,
         areas=areas,
+        off_weekday=off_weekday,
+    )
+
+
+def _on_series_weekday(rows: list[Any], frequency: Frequency) -> tuple[list[Any], tuple[dt.date, ...]]:
+    """Weekly rows on the series' weekday (the most common one; on a tie, the first date's), and the others' dates."""
+    if frequency is not Frequency.WEEKLY or not rows:
+        return rows, ()
+    counts: dict[int, int] = {}
+    for row in rows:
+        counts[row[0].weekday()] = counts.get(row[0].weekday(), 0) + 1
+    first = rows[0][0].weekday()
+    weekday = max(counts, key=lambda day: (counts[day], day == first))
+    if len(counts) == 1:
+        return rows, ()
+    return [row for row in rows if row[0].weekday() == weekday], tuple(
+        row[0] for row in rows if row[0].weekday() != weekday
     )
 
 
@@ -459,7 +480,11 @@ def get_quality(session: Session, area: str, measure: Measure = Measure.CASES) -
     revisions = revision_history(session, scope.code) if scope.area is not None else []
     last = revisions[-1].published_at if revisions else None
     summary = summarise_quality(
-        new=stored.new, cumulative=stored.cumulative, revisions=max(len(revisions) - 1, 0), last_updated=last
+        new=stored.new,
+        cumulative=stored.cumulative,
+        revisions=max(len(revisions) - 1, 0),
+        last_updated=last,
+        off_weekday=stored.off_weekday,
     )
     flagged = 0
     if scope.area is not None:

@@ -26,6 +26,8 @@ class QualitySummary:
     """When the latest version was published, as the caller passed it."""
     last_reported: dt.date | None
     """The latest date with a figure."""
+    off_weekday: tuple[dt.date, ...] = ()
+    """Weekly figures dated on another weekday than the rest of the series (left out of it)."""
 
     @property
     def negative_count(self) -> int:
@@ -34,7 +36,7 @@ class QualitySummary:
     @property
     def has_issues(self) -> bool:
         """True when there is a negative count, a gap or a falling cumulative (revisions are normal)."""
-        return bool(self.negative_new or self.gaps or self.cumulative_decreases)
+        return bool(self.negative_new or self.gaps or self.cumulative_decreases or self.off_weekday)
 
 
 def summarise_quality(
@@ -43,6 +45,7 @@ def summarise_quality(
     cumulative: Series | None = None,
     revisions: int = 0,
     last_updated: dt.datetime | dt.date | None = None,
+    off_weekday: tuple[dt.date, ...] = (),
 ) -> QualitySummary:
     """Summarise an area's stored new and cumulative series (either may be absent).
 
@@ -83,5 +86,6 @@ def summarise_quality(
         cumulative_decreases=tuple(decreases),
         revisions=revisions,
         last_updated=last_updated,
-        last_reported=max(reported) if reported else None,
+        last_reported=max(reported | set(off_weekday)) if reported or off_weekday else None,
+        off_weekday=tuple(sorted(off_weekday)),
     )

@@ -226,7 +226,8 @@ def get_quality(
 ) -> Response:
     """Negative counts, gaps, falling cumulatives, revisions and last update of an area.
 
-    As CSV: one row per problem (``negative_new`` with its value, ``gap``, ``cumulative_decrease``).
+    As CSV: one row per problem (``negative_new`` with its value, ``gap``, ``cumulative_decrease``,
+    ``off_weekday``: a weekly figure dated on another weekday than the rest of its series).
     """
     found = queries.get_quality(session, area, measure)
     q = found.summary
@@ -236,6 +237,7 @@ def get_quality(
             [(d, "negative_new", v) for d, v in q.negative_new]
             + [(d, "gap", None) for d in q.gaps]
             + [(d, "cumulative_decrease", None) for d in q.cumulative_decreases]
+            + [(d, "off_weekday", None) for d in q.off_weekday]
         )
         rows = ([code, name, kind, d.isoformat(), value] for d, kind, value in problems)
         return csv_response(f"quality-{code}-{name}.csv", QUALITY_CSV_HEADER, rows)
@@ -246,6 +248,7 @@ def get_quality(
             "negative_new": [{"date": d.isoformat(), "value": v} for d, v in q.negative_new],
             "gaps": [d.isoformat() for d in q.gaps],
             "cumulative_decreases": [d.isoformat() for d in q.cumulative_decreases],
+            "off_weekday": [d.isoformat() for d in q.off_weekday],
             "revisions": q.revisions,
             "last_updated": q.last_updated.isoformat() if q.last_updated else None,
             "last_reported": q.last_reported.isoformat() if q.last_reported else None,

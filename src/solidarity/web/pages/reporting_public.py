@@ -402,7 +402,18 @@ def _quality(cases: queries.StoredSeries, deaths: queries.StoredSeries, revision
     flags: list[dict[str, str]] = []
     last_reported: dt.date | None = None
     for stored, noun in ((cases, "cases"), (deaths, "deaths")):
-        summary = summarise_quality(new=stored.new, cumulative=stored.cumulative, revisions=revisions)
+        summary = summarise_quality(
+            new=stored.new, cumulative=stored.cumulative, revisions=revisions, off_weekday=stored.off_weekday
+        )
+        for date in summary.off_weekday:
+            flags.append(
+                {
+                    "kind": "weekday",
+                    "tone": "bad",
+                    "text": f"{date}: a weekly {noun} figure on a {date:%A}, off the series' weekday"
+                    " (left out of the curve)",
+                }
+            )
         for date, value in summary.negative_new:
             flags.append(
                 {
