@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from solidarity.errors import Invalid
 from solidarity.imports import Problems
-from solidarity.reporting.formats._text import refuse_unreadable_bytes
+from solidarity.reporting.formats._text import _Prefixed, refuse_unreadable_bytes
 from solidarity.reporting.formats.detect import SNIFF_BYTES, detect_format
 from solidarity.reporting.formats.dhis2 import Dhis2Mapping, parse_dhis2, parse_period
 from solidarity.reporting.formats.jhu import jhu_measure, parse_jhu
@@ -71,24 +71,3 @@ def parse(
         return parse_dhis2(whole, problems, mapping=dhis2_mapping, today=today)
     reason = f"{chosen.value!r} is not a file format: records submitted as JSON go through the API"
     raise Invalid(f"{file_name}: {reason}", details=[{"file": file_name, "field": "format", "reason": reason}])
-
-
-class _Prefixed(io.RawIOBase):
-    """``stream`` with the bytes already read from it (``head``) put back in front."""
-
-    def __init__(self, head: bytes, stream: BinaryIO) -> None:
-        self._head = memoryview(head)
-        self._stream = stream
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
-        if self._head:
-            size = min(len(buffer), len(self._head))
-            buffer[:size] = self._head[:size]
-            self._head = self._head[size:]
-            return size
-        data = self._stream.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)

@@ -164,6 +164,23 @@ def _document_values(session: Any, doc: Any) -> dict[str, str]:
     }
 
 
+def _document_fields(values: dict[str, str]) -> dict[str, object]:
+    """The document form's fields as the add and edit schemas take them (blank means not given)."""
+    return {
+        "title": values.get("title", ""),
+        "summary": values.get("summary", ""),
+        "language": values.get("language") or "en",
+        "document_type": values.get("document_type") or "guideline",
+        "topics": values.get("topics", "").split(","),
+        "countries": values.get("countries", "").split(","),
+        "organisation": values.get("organisation") or None,
+        "published_on": values.get("published_on") or None,
+        "link": values.get("link") or None,
+        "translation_of": values.get("translation_of") or None,
+        "training_session_id": values.get("training_session_id") or None,
+    }
+
+
 @router.get("/documents/{document_id}/edit")
 def edit_form(request: Request, document_id: int, actor: ActorDep, session: SessionDep) -> Response:
     doc = service.get_document(session, document_id)
@@ -184,19 +201,7 @@ async def edit(
     try:
         data = parse_form(
             DocumentUpdate,
-            {
-                "title": values.get("title", ""),
-                "summary": values.get("summary", ""),
-                "language": values.get("language") or "en",
-                "document_type": values.get("document_type") or "guideline",
-                "topics": values.get("topics", "").split(","),
-                "countries": values.get("countries", "").split(","),
-                "organisation": values.get("organisation") or None,
-                "published_on": values.get("published_on") or None,
-                "link": values.get("link") or None,
-                "translation_of": values.get("translation_of") or None,
-                "training_session_id": values.get("training_session_id") or None,
-            },
+            _document_fields(values),
         )
         upload_data = None
         if isinstance(file, UploadFile) and file.filename:
@@ -236,19 +241,7 @@ async def upload(request: Request, actor: ActorDep, session: SessionDep, setting
     try:
         data = parse_form(
             DocumentCreate,
-            {
-                "title": values.get("title", ""),
-                "summary": values.get("summary", ""),
-                "language": values.get("language") or "en",
-                "document_type": values.get("document_type") or "guideline",
-                "topics": values.get("topics", "").split(","),
-                "countries": values.get("countries", "").split(","),
-                "organisation": values.get("organisation") or None,
-                "published_on": values.get("published_on") or None,
-                "link": values.get("link") or None,
-                "translation_of": values.get("translation_of") or None,
-                "training_session_id": values.get("training_session_id") or None,
-            },
+            _document_fields(values),
         )
         upload_data = None
         if isinstance(file, UploadFile) and file.filename:
