@@ -73,3 +73,16 @@ def test_measure_commands_record_and_list(env: None, capsys: pytest.CaptureFixtu
     code, out, _ = run(["knowledge", "vaccines", "--json"], capsys)
     assert code == 0
     assert json.loads(out) == []
+
+
+def test_add_keeps_a_topic_given_twice_in_different_case_once(
+    env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = tmp_path / "masks.txt"
+    doc.write_text("Masks reduce spread", encoding="utf-8")
+    args = ["knowledge", "add", str(doc), "--title", "Masks", "--topic", "Masks", "--topic", "masks"]
+    code, out, err = run([*args, "--country", "FR", "--country", "France", "--json"], capsys)
+    assert code == 0, err
+    added = json.loads(out)
+    assert added["topics"] == ["masks"]
+    assert added["countries"] == ["FR"]

@@ -281,3 +281,43 @@ def test_viewer_cannot_open_the_edit_form(
         doc_id = add(session, settings, "Some guideline", "Text.")
     sign_in(client, make_person(Role.VIEWER))
     assert client.get(f"/knowledge/documents/{doc_id}/edit").status_code == 403
+
+
+def test_topics_differing_only_in_case_and_a_country_named_twice_are_kept_once(
+    client: TestClient, editor: Person, token_for: Callable[[Person], dict[str, str]]
+) -> None:
+    owner = token_for(editor)
+    fields = {"title": "Mask guidance", "topics": "Masks, masks, PPE", "countries": "FR, France, fra"}
+    created = client.post(UPLOAD, headers=owner, data=fields, files={"file": ("m.txt", b"Cloth")})
+    assert created.status_code == 201, created.text
+    assert created.json()["topics"] == ["masks", "ppe"]
+    assert created.json()["countries"] == ["FR"]
+    url = f"/api/v1/knowledge/documents/{created.json()['id']}"
+    changed = client.patch(url, headers=owner, json={"topics": ["PPE", "Gloves", "gloves"], "countries": ["DE", "DEU"]})
+    assert changed.status_code == 200, changed.text
+    assert sorted(changed.json()["topics"]) == ["gloves", "ppe"]
+    assert changed.json()["countries"] == ["DE"]
+
+
+def test_upload_form_keeps_a_topic_given_twice_in_different_case_once(
+    client: TestClient, editor: Person, organisation: int
+) -> None:
+    csrf = sign_in(client, editor)
+    created = client.post(
+        "/knowledge/upload",
+        data={"csrf_token": csrf, "title": "Lab manual", "topics": "Labs, labs", "countries": "Kenya, KE"},
+        files={"file": ("lab.txt", b"Biosafety cabinets.")},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303, created.text
+    doc_url = created.headers["location"]
+    form = client.get(f"{doc_url}/edit").text
+    assert 'value="labs"' in form
+    assert 'value="KE"' in form
+    saved = client.post(
+        f"{doc_url}/edit",
+        data={"csrf_token": csrf, "title": "Lab manual", "language": "en", "topics": "Biosafety, BIOSAFETY, labs"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    assert 'value="biosafety, labs"' in client.get(f"{doc_url}/edit").text

@@ -19,7 +19,12 @@ from solidarity.knowledge.models import (
 
 
 def _clean_list(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+    """Stripped, blanks dropped, once each ignoring case (the first spelling is kept): "Masks, masks" is one topic."""
+    kept: dict[str, str] = {}
+    for value in values:
+        if value and value.strip():
+            kept.setdefault(value.strip().casefold(), value.strip())
+    return list(kept.values())
 
 
 class DocumentCreate(BaseModel):

@@ -162,7 +162,7 @@ def add_document(
     if data.translation_of is not None:
         _join_translations(session, doc, data.translation_of)
     doc.measures = _measures(session, data.measure_ids)
-    doc.topics = [DocumentTopic(topic=t.lower()) for t in data.topics]
+    doc.topics = [DocumentTopic(topic=t) for t in dict.fromkeys(t.lower() for t in data.topics)]
     doc.countries = [DocumentCountry(country_code=c) for c in dict.fromkeys(countries)]
     _index(doc)
     session.add(doc)
