@@ -128,3 +128,12 @@ def test_the_search_page_download_link_walks_through_sign_in_and_terms_to_the_zi
         follow_redirects=False,
     )
     assert elsewhere.headers["location"] == "/genomes/terms"
+
+
+def test_landing_answers_422_with_the_message_for_an_unknown_country(client: TestClient) -> None:
+    refused = client.get("/genomes", params={"country": "Atlantis"})
+    assert refused.status_code == 422
+    assert 'class="error" role="alert"' in refused.text
+    assert "Atlantis" in refused.text
+    assert 'data-testid="genome-count"' in refused.text  # the page itself, with its counts and form
+    assert 'name="country" value="Atlantis"' in refused.text

@@ -28,7 +28,8 @@ QC_RULES = ("missing_data", "mixed_sites", "private_mutations", "snp_clusters", 
 
 @router.get("", name="genomes_landing")
 def landing(request: Request, session: SessionDep, country: str | None = None) -> Response:
-    """Counts and clade frequencies over time (per country when one is chosen)."""
+    """Counts and clade frequencies over time (per country when one is chosen); 422 with the message, and the
+    chart of all countries, for a country filter that names no country."""
     error = None
     try:
         frequencies = queries.clade_frequencies(session, country=country or None)
@@ -51,6 +52,7 @@ def landing(request: Request, session: SessionDep, country: str | None = None) -
             "country": country or "",
             "error": error,
         },
+        status_code=422 if error else 200,
     )
 
 
