@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 
 import pytest
@@ -64,6 +65,19 @@ def test_as_of_series_counts_areas_from_the_history(client: TestClient) -> None:
     now = dt.datetime.now(dt.UTC).isoformat()
     data = client.get("/api/v1/reporting/series", params={"area": "global", "as_of": now}).json()["data"]
     assert [(p["areas"], p["complete"]) for p in data] == [(10, True), (10, True), (1, False)]
+
+
+@pytest.mark.usefixtures("partial_day")
+@pytest.mark.parametrize("area", ["global", "AFRO", "NA"])
+def test_cli_series_json_is_the_api_document(
+    client: TestClient, cli: Callable[..., tuple[int, str, str]], area: str
+) -> None:
+    code, out, err = cli("reporting", "series", area, "--json")
+    assert code == 0, err
+    from_cli = json.loads(out)
+    assert from_cli == client.get("/api/v1/reporting/series", params={"area": area}).json()
+    if area == "global":
+        assert [(p["areas"], p["complete"]) for p in from_cli["data"]] == [(10, True), (10, True), (1, False)]
 
 
 @pytest.mark.usefixtures("partial_day")

@@ -168,7 +168,11 @@ def series(
     source: str = typer.Option(None, "--source", help="Only figures from this source"),
     as_json: bool = JsonOption,
 ) -> None:
-    """Print an area's (or the world's) new and cumulative counts by date."""
+    """Print an area's (or the world's) new and cumulative counts by date.
+
+    ``--json`` prints the document of ``GET /api/v1/reporting/series``; a world or region total's dates
+    carry ``areas`` (how many it adds up) and ``complete``.
+    """
     context = get(ctx)
     with context.transaction() as session:
         stored = queries.get_series(
@@ -181,26 +185,13 @@ def series(
             end=end.date() if end else None,
             source=source,
         )
-    rows = [
-        {"date": date.isoformat(), "new": new, "cumulative": cumulative}
-        for (date, new), (_, cumulative) in zip(stored.new.pairs(), stored.cumulative.pairs(), strict=True)
-    ]
+    points = queries.series_points(stored)
     if as_json:
-        print_json(
-            {
-                "area": stored.scope.code,
-                "name": stored.scope.name,
-                "measure": measure.value,
-                "frequency": frequency.value,
-                "version": stored.version,
-                "sources": list(stored.sources),
-                "data": rows,
-            }
-        )
+        print_json(queries.series_document(stored, points))
         return
     sources = ", ".join(stored.sources)
     title = f"{stored.scope.name}: {measure.value}, {frequency.value} (version {stored.version}, {sources})"
-    print_table(title, ["date", "new", "cumulative"], [[r["date"], r["new"], r["cumulative"]] for r in rows])
+    print_table(title, ["date", "new", "cumulative"], [[p.date.isoformat(), p.new, p.cumulative] for p in points])
 
 
 @app.command("milestones")

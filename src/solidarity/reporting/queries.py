@@ -21,7 +21,7 @@ from solidarity.reference.service import find_population
 from solidarity.reporting.analytics.milestones import WUHAN_FIRST_REPORT, Milestone, milestones
 from solidarity.reporting.analytics.quality import QualitySummary, summarise_quality
 from solidarity.reporting.analytics.rt import RtResult, estimate_rt
-from solidarity.reporting.analytics.series import Series
+from solidarity.reporting.analytics.series import Series, per_100k, rolling_average
 from solidarity.reporting.areas import area_spec
 from solidarity.reporting.models import (
     AreaKind,
@@ -32,6 +32,7 @@ from solidarity.reporting.models import (
     ReportVersion,
 )
 from solidarity.reporting.records import AreaRef, Frequency, Measure
+from solidarity.reporting.schemas import SeriesPoint
 
 GLOBAL = "global"
 COMPLETE_SHARE = 0.9
@@ -77,6 +78,43 @@ class StoredSeries:
     def completeness(self) -> dict[dt.date, bool]:
         """For a total, whether each date is complete (see ``completeness``); empty for one area."""
         return completeness(self.areas)
+
+
+def series_points(stored: StoredSeries, *, avg7: bool = False, population: int | None = None) -> list[SeriesPoint]:
+    """One point per date: new and cumulative counts, the 7-day average (``avg7``), rates per 100,000
+    (given the ``population``), and for a total the areas it adds up and whether it is complete."""
+    averages = rolling_average(stored.new, 7) if avg7 and len(stored.new) else None
+    new_rates = per_100k(stored.new, population) if population else None
+    cumulative_rates = per_100k(stored.cumulative, population) if population else None
+    complete = stored.completeness()
+    return [
+        SeriesPoint(
+            date=date,
+            new=new,
+            cumulative=stored.cumulative.values[i],
+            new_avg7=averages.values[i] if averages else None,
+            new_per100k=new_rates.values[i] if new_rates else None,
+            cumulative_per100k=cumulative_rates.values[i] if cumulative_rates else None,
+            areas=stored.areas.get(date),
+            complete=complete.get(date),
+        )
+        for i, (date, new) in enumerate(stored.new.pairs())
+    ]
+
+
+def series_document(stored: StoredSeries, points: list[SeriesPoint], population: int | None = None) -> dict[str, Any]:
+    """The JSON answer of ``GET /series`` and ``solidarity reporting series --json`` (one shape for both)."""
+    return {
+        "area": stored.scope.code,
+        "name": stored.scope.name,
+        "measure": stored.measure.value,
+        "frequency": stored.frequency.value,
+        "as_of": stored.as_of.isoformat() if stored.as_of else None,
+        "version": stored.version,
+        "sources": list(stored.sources),
+        "population": population,
+        "data": [p.model_dump(mode="json") for p in points],
+    }
 
 
 def completeness(areas: dict[dt.date, int]) -> dict[dt.date, bool]:

@@ -13,7 +13,6 @@ from starlette.responses import Response
 from solidarity.errors import Invalid
 from solidarity.imports import OnError, check_upload_name
 from solidarity.reporting import queries, service
-from solidarity.reporting.analytics.series import per_100k, rolling_average
 from solidarity.reporting.records import Frequency, Measure, SourceFormat
 from solidarity.reporting.schemas import (
     AreaPublic,
@@ -131,42 +130,14 @@ def get_series(
 ) -> Response:
     """New and cumulative counts by date, latest or ``as_of``; optional 7-day average and rates per 100,000."""
     stored = queries.get_series(session, area, measure, frequency, as_of=as_of, start=start, end=end, source=source)
-    averages = rolling_average(stored.new, 7) if avg7 and len(stored.new) else None
     population = queries.population_of(session, stored.scope) if per100k else None
-    new_rates = per_100k(stored.new, population) if population else None
-    cumulative_rates = per_100k(stored.cumulative, population) if population else None
-    complete = stored.completeness()
-    points = [
-        SeriesPoint(
-            date=date,
-            new=new,
-            cumulative=stored.cumulative.values[i],
-            new_avg7=averages.values[i] if averages else None,
-            new_per100k=new_rates.values[i] if new_rates else None,
-            cumulative_per100k=cumulative_rates.values[i] if cumulative_rates else None,
-            areas=stored.areas.get(date),
-            complete=complete.get(date),
-        )
-        for i, (date, new) in enumerate(stored.new.pairs())
-    ]
+    points = queries.series_points(stored, avg7=avg7, population=population)
     if format == "csv":
         fields = list(SeriesPoint.model_fields)
         return csv_response(
             f"{stored.scope.code}-{measure.value}.csv", fields, ([getattr(p, f) for f in fields] for p in points)
         )
-    return JSONResponse(
-        {
-            "area": stored.scope.code,
-            "name": stored.scope.name,
-            "measure": measure.value,
-            "frequency": frequency.value,
-            "as_of": stored.as_of.isoformat() if stored.as_of else None,
-            "version": stored.version,
-            "sources": list(stored.sources),
-            "population": population,
-            "data": [p.model_dump(mode="json") for p in points],
-        }
-    )
+    return JSONResponse(queries.series_document(stored, points, population))
 
 
 @router.get("/milestones")
