@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from pathlib import Path
+
+from fastapi.testclient import TestClient
 
 Cli = Callable[..., tuple[int, str, str]]
 
@@ -54,3 +57,47 @@ def test_report_totals_by_channel_json(cli: Cli, demo: dict[str, int]) -> None:
     rows = {r["key"]: r for r in json.loads(out)["rows"]}
     assert rows["public-private"]["paid_usd"] == "25000000.00"
     assert rows["multilateral"]["paid_usd"] == "50000000.00"
+
+
+def _refs(path: Path) -> set[str]:
+    with path.open(encoding="utf-8") as stream:
+        return {row["ref"] for row in csv.DictReader(stream)}
+
+
+def test_export_and_reports_take_the_item_and_illustrative_filters(
+    cli: Cli, demo: dict[str, int], tmp_path: Path, client: TestClient
+) -> None:
+    def api_count(**params: str) -> int:
+        return int(client.get("/api/v1/assistance/flows", params=params).json()["count"])
+
+    for option, value, param in (
+        ("--illustrative", "yes", {"illustrative": "true"}),
+        ("--illustrative", "no", {"illustrative": "false"}),
+        ("--item", "MASK-ANY", {"item": "MASK-ANY"}),
+    ):
+        target = tmp_path / f"{value}.csv"
+        code, _, err = cli("assistance", "export", "-o", str(target), option, value)
+        assert code == 0, err
+        assert len(_refs(target)) == api_count(**param) > 0, option
+    assert len(_refs(tmp_path / "yes.csv")) == 7
+    assert _refs(tmp_path / "yes.csv").isdisjoint(_refs(tmp_path / "no.csv"))
+    assert len(_refs(tmp_path / "yes.csv") | _refs(tmp_path / "no.csv")) == 16
+
+    code, out, _ = cli("assistance", "report", "table1", "--illustrative", "no", "--json")
+    assert code == 0
+    assert json.loads(out) == client.get("/api/v1/assistance/reports/table1", params={"illustrative": "false"}).json()
+    code, out, _ = cli("assistance", "report", "totals", "channel", "--illustrative", "no", "--json")
+    assert code == 0
+    without = {r["key"]: r["paid_usd"] for r in json.loads(out)["rows"]}
+    code, out, _ = cli("assistance", "report", "totals", "channel", "--json")
+    assert without != {r["key"]: r["paid_usd"] for r in json.loads(out)["rows"]}
+    code, out, _ = cli("assistance", "report", "table1", "--item", "MASK-ANY", "--json")
+    assert code == 0
+    assert json.loads(out) == client.get("/api/v1/assistance/reports/table1", params={"item": "MASK-ANY"}).json()
+
+    code, _, err = cli("assistance", "export", "-o", str(tmp_path / "x.csv"), "--illustrative", "maybe")
+    assert code == 2
+    assert "maybe" in err
+    code, _, err = cli("assistance", "report", "table1", "--item", "NO-SUCH-ITEM")
+    assert code == 2
+    assert "NO-SUCH-ITEM" in err

@@ -4,6 +4,7 @@ and the other reports."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from pathlib import Path
 
 import typer
@@ -20,6 +21,21 @@ app = typer.Typer(
 )
 report_app = typer.Typer(help="Reports over the current ledger.", no_args_is_help=True)
 app.add_typer(report_app, name="report")
+
+
+class YesNo(enum.StrEnum):
+    YES = "yes"
+    NO = "no"
+
+
+ItemOption = typer.Option(None, "--item", help="Catalogue item code: flows with an item line of it")
+IllustrativeOption = typer.Option(
+    None, "--illustrative", help="yes: only illustrative flows (not from any source); no: none of them"
+)
+
+
+def _illustrative(value: YesNo | None) -> bool | None:
+    return None if value is None else value is YesNo.YES
 
 
 @app.command("import")
@@ -74,6 +90,8 @@ def export_file(
     emergency: str = typer.Option(None, "--emergency"),
     provider: str = typer.Option(None, "--provider", help="Organisation id, name or acronym"),
     recipient: str = typer.Option(None, "--recipient", help="Country code or name"),
+    item: str = ItemOption,
+    illustrative: YesNo = IllustrativeOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Write the current flows (or those matching the filters) as the ledger CSV, IATI 2.03 XML, HXL
@@ -82,7 +100,14 @@ def export_file(
     first, last = _filters_options(start, end)
     with context.transaction() as session:
         filters = service.make_filters(
-            session, start=first, end=last, emergency=emergency, provider=provider, recipient=recipient
+            session,
+            start=first,
+            end=last,
+            emergency=emergency,
+            provider=provider,
+            recipient=recipient,
+            item=item,
+            illustrative=_illustrative(illustrative),
         )
         with output.open("wb") as stream:
             count = exchanging.export_flows(session, filters, format, stream)
@@ -154,6 +179,8 @@ def table1(
     emergency: str = typer.Option(None, "--emergency"),
     provider: str = typer.Option(None, "--provider", help="Organisation id, name or acronym"),
     recipient: str = typer.Option(None, "--recipient", help="Country code or name"),
+    item: str = ItemOption,
+    illustrative: YesNo = IllustrativeOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Table 1, "Official development assistance to global anti-pandemic efforts", from the ledger."""
@@ -161,7 +188,14 @@ def table1(
     first, last = _filters_options(start, end)
     with context.transaction() as session:
         filters = service.make_filters(
-            session, start=first, end=last, emergency=emergency, provider=provider, recipient=recipient
+            session,
+            start=first,
+            end=last,
+            emergency=emergency,
+            provider=provider,
+            recipient=recipient,
+            item=item,
+            illustrative=_illustrative(illustrative),
         )
         table = service.table1(session, filters)
     if as_json:
@@ -185,6 +219,8 @@ def totals(
     ctx: typer.Context,
     by: str = typer.Argument(..., help="provider, recipient, channel or modality"),
     emergency: str = typer.Option(None, "--emergency"),
+    item: str = ItemOption,
+    illustrative: YesNo = IllustrativeOption,
     as_json: bool = JsonOption,
 ) -> None:
     """Totals per provider, recipient, channel or modality, one column per stage, in USD."""
@@ -198,7 +234,10 @@ def totals(
         raise Invalid(f"Report by {by!r}: use one of {', '.join(functions)}", details=[{"field": "by", "value": by}])
     context = get(ctx)
     with context.transaction() as session:
-        rows = functions[by](session, service.make_filters(session, emergency=emergency))
+        filters = service.make_filters(
+            session, emergency=emergency, item=item, illustrative=_illustrative(illustrative)
+        )
+        rows = functions[by](session, filters)
     if as_json:
         print_json({"by": by, "rows": [r.as_dict() for r in rows]})
         return
