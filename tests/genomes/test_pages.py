@@ -137,3 +137,4 @@ def test_landing_answers_422_with_the_message_for_an_unknown_country(client: Tes
     assert "Atlantis" in refused.text
     assert 'data-testid="genome-count"' in refused.text  # the page itself, with its counts and form
     assert 'name="country" value="Atlantis"' in refused.text
+    assert "over time in Atlantis" not in refused.text  # the chart is of all countries
