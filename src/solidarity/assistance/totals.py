@@ -38,6 +38,7 @@ from sqlalchemy import (
     Select,
     String,
     Table,
+    and_,
     case,
     cast,
     delete,
@@ -290,16 +291,15 @@ def _write(session: Session, deltas: Deltas) -> None:
 def _grain_selects() -> list[Select[Any]]:
     """One ``SELECT`` per grain computing its rows from the flows, columns in ``KEY + VALUES`` order."""
     v, p = FlowVersion, aliased(FlowVersion)
-    parent_boundary = (
-        select(type_coerce(p.boundary, String))
-        .where(p.flow_id == v.parent_flow_id, p.is_current.is_(True), p.is_internal.is_(False))
-        .scalar_subquery()
-    )
+    # The parent's current version, when it counts (not internal): an outer join (at most one row per
+    # flow), not a correlated subquery, which SQLite re-ran per row and per use (quadratic rebuilds).
+    counted_parent = and_(p.flow_id == v.parent_flow_id, p.is_current.is_(True), p.is_internal.is_(False))
+    parent_boundary = type_coerce(p.boundary, String)
     year = cast(extract("year", v.flow_date), Integer)
     base = (
         select(
             v.id.label("version_id"),
-            func.coalesce(case((parent_boundary.is_not(None), v.parent_flow_id)), 0).label("parent_flow_id"),
+            func.coalesce(case((p.id.is_not(None), v.parent_flow_id)), 0).label("parent_flow_id"),
             case((parent_boundary == "shared", 1), else_=0).label("parent_shared"),
             v.provider_id.label("provider_id"),
             type_coerce(v.channel, String).label("channel"),
@@ -313,6 +313,8 @@ def _grain_selects() -> list[Select[Any]]:
             func.coalesce(cast(func.round(v.amount * 100), BigInteger), 0).label("amount_cents"),
             func.coalesce(cast(func.round(v.amount_usd * 100), BigInteger), 0).label("usd_cents"),
         )
+        .select_from(v)
+        .outerjoin(p, counted_parent)
         .where(v.is_current.is_(True), v.is_internal.is_(False))
         .subquery()
     )
@@ -358,6 +360,9 @@ def rebuild(session: Session) -> int:
     """Recompute every totals row from the current flows; returns the number of rows written."""
     table = _TABLE
     connection = session.connection()
+    # Without statistics (a database never analysed, as after a bulk load or in a migration) SQLite
+    # probes the parent through the (current, internal) index, which makes the rebuild quadratic.
+    connection.exec_driver_sql(f"ANALYZE {FlowVersion.__tablename__}")
     connection.execute(delete(table))
     for query in _grain_selects():
         connection.execute(insert(table).from_select(list(KEY + VALUES), query))
