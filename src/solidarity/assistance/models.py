@@ -294,6 +294,24 @@ class Claim(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+TOTAL_KEY = (
+    "grain",
+    "parent_flow_id",
+    "parent_shared",
+    "provider_id",
+    "channel",
+    "modality",
+    "stage",
+    "currency",
+    "boundary",
+    "year",
+    "month",
+    "emergency_code",
+    "country_code",
+)
+"""The key of an ``assistance_totals`` row, in column order (its unique constraint, and ``totals.KEY``)."""
+
+
 class FlowTotal(Base):
     """Totals maintained on write: what the current, countable flows add to one report cell.
 
@@ -311,22 +329,7 @@ class FlowTotal(Base):
 
     __tablename__ = "assistance_totals"
     __table_args__ = (
-        UniqueConstraint(
-            "grain",
-            "parent_flow_id",
-            "parent_shared",
-            "provider_id",
-            "channel",
-            "modality",
-            "stage",
-            "currency",
-            "boundary",
-            "year",
-            "month",
-            "emergency_code",
-            "country_code",
-            name="uq_assistance_totals_key",
-        ),
+        UniqueConstraint(*TOTAL_KEY, name="uq_assistance_totals_key"),
         # Rows whose last flow went away are deleted after each write; this finds them without a scan.
         Index("ix_assistance_totals_flows", "flows"),
         # The filters a report seeks within a grain (the key above leads with the parent, for unfiltered reads).

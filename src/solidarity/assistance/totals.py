@@ -54,23 +54,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
-from solidarity.assistance.models import FlowRecipient, FlowTotal, FlowVersion
+from solidarity.assistance.models import TOTAL_KEY, FlowRecipient, FlowTotal, FlowVersion
 
-KEY = (
-    "grain",
-    "parent_flow_id",
-    "parent_shared",
-    "provider_id",
-    "channel",
-    "modality",
-    "stage",
-    "currency",
-    "boundary",
-    "year",
-    "month",
-    "emergency_code",
-    "country_code",
-)
+KEY = TOTAL_KEY
 VALUES = ("flows", "amount_cents", "usd_cents", "share_amount_micros", "share_usd_micros")
 NEUTRAL: dict[str, Any] = {
     "provider_id": 0,
