@@ -12,7 +12,8 @@ from solidarity.db import transaction
 from solidarity.errors import Invalid
 from solidarity.imports import OnError
 from solidarity.reporting import queries
-from solidarity.reporting.importing import CUMULATIVE_DECREASE, DERIVED_NEW, NEGATIVE_NEW
+from solidarity.reporting.areas import AreaTable
+from solidarity.reporting.importing import CUMULATIVE_DECREASE, DERIVED_NEW, NEGATIVE_NEW, Pipeline
 from solidarity.reporting.models import CurrentFigure, Figure, ReportingArea, ReportVersion
 from solidarity.reporting.records import Measure
 from tests.reporting.conftest import DATA, Importer, assert_derived_tables_agree, who_rows
@@ -93,6 +94,30 @@ def test_duplicate_area_and_date_in_one_file_is_an_error_and_nothing_is_written(
     assert any("twice" in d["reason"] or "duplicate" in d["reason"] for d in raised.value.details), raised.value.details
     with transaction(db) as session:
         assert _count(session, Figure) == 0
+        assert _count(session, ReportVersion) == 0
+
+
+@pytest.mark.parametrize("broken", ["area", "version"])
+def test_an_import_cannot_write_a_figure_whose_area_or_version_does_not_exist(
+    import_text: Importer, db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, broken: str
+) -> None:
+    # The figures keep no foreign keys (migration 0014): the import checks the ids it wrote itself.
+    # Break the ids it would write and the import must fail and leave nothing.
+    if broken == "area":
+        monkeypatch.setattr(AreaTable, "id_for", lambda self, spec: 987_654)
+    else:
+        create_version = Pipeline._version_id
+
+        def missing_version(self: Pipeline) -> int:
+            create_version(self)  # the version row is made, but the figures name another
+            return 987_654
+
+        monkeypatch.setattr(Pipeline, "_version_id", missing_version)
+    with pytest.raises(RuntimeError, match="not all of which exist"):
+        import_text(who_rows("2020-03-03,FR,France,EURO,5,5,0,0", "2020-03-04,FR,France,EURO,1,6,0,0"))
+    with transaction(db) as session:
+        assert _count(session, Figure) == 0
+        assert _count(session, CurrentFigure) == 0
         assert _count(session, ReportVersion) == 0
 
 

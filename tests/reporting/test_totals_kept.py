@@ -8,8 +8,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from solidarity.db import transaction
-from solidarity.reporting.importing import _Touched, refresh_totals
 from solidarity.reporting.models import DailyTotal
+from solidarity.reporting.writing import Touched, refresh_totals
 from tests.reporting.conftest import DATA, Importer, who_rows
 
 
@@ -27,10 +27,10 @@ def _totals(session: Session) -> list[tuple[object, ...]]:
 
 def _recomputed(session: Session) -> list[tuple[object, ...]]:
     kept = _totals(session)
-    spans: dict[tuple[str, str], _Touched] = {}
+    spans: dict[tuple[str, str], Touched] = {}
     for _scope, frequency, measure, date, *_ in kept:
         assert isinstance(date, dt.date)
-        span = spans.setdefault((str(frequency), str(measure)), _Touched(date, date))
+        span = spans.setdefault((str(frequency), str(measure)), Touched(date, date))
         span.first, span.last = min(span.first, date), max(span.last, date)
     session.execute(delete(DailyTotal))
     refresh_totals(session, spans)

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from functools import cache
 
 import pycountry
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from solidarity.reference.countries import Country, find_country, normalise, normalise_region
@@ -194,21 +194,29 @@ def region_of(text: str | None) -> str | None:
 
 
 class AreaTable:
-    """Area ids by code for one session: looked up once, created when first reported."""
+    """Area ids by code for one session: all read at the first lookup, created when first reported.
+
+    An area is created with one Core ``INSERT ... RETURNING`` (no ORM object or flush per area:
+    a first import creates a couple of hundred of them).
+    """
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self._ids: dict[str, int] = {}
+        self._ids: dict[str, int] | None = None
         self.created: list[str] = []
 
     def id_for(self, spec: AreaSpec) -> int:
-        known = self._ids.get(spec.code)
+        ids = self._ids
+        if ids is None:
+            rows = self.session.execute(select(ReportingArea.code, ReportingArea.id))
+            ids = self._ids = {row.code: row.id for row in rows}
+        known = ids.get(spec.code)
         if known is not None:
             return known
-        area = self.session.scalar(select(ReportingArea).where(ReportingArea.code == spec.code))
-        if area is None:
-            parent_id = self.id_for(spec.parent) if spec.parent is not None else None
-            area = ReportingArea(
+        parent_id = self.id_for(spec.parent) if spec.parent is not None else None
+        area_id: int | None = self.session.scalar(
+            insert(ReportingArea)
+            .values(
                 code=spec.code,
                 name=spec.name,
                 kind=str(spec.kind),
@@ -217,8 +225,9 @@ class AreaTable:
                 who_region=spec.who_region,
                 is_on_map=spec.is_on_map,
             )
-            self.session.add(area)
-            self.session.flush()
-            self.created.append(spec.code)
-        self._ids[spec.code] = area.id
-        return area.id
+            .returning(ReportingArea.id)
+        )
+        assert area_id is not None
+        self.created.append(spec.code)
+        ids[spec.code] = area_id
+        return area_id

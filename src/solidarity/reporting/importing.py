@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Table, delete, func, insert, literal, select, text, union_all
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
@@ -35,12 +37,11 @@ from solidarity.db.base import utcnow
 from solidarity.errors import Forbidden
 from solidarity.imports import ImportReport, Problems
 from solidarity.reporting.areas import AreaSpec, AreaTable, area_spec
-from solidarity.reporting.models import AreaKind, CurrentFigure, DailyTotal, ReportingArea, ReportVersion
-from solidarity.reporting.records import AreaRef, Frequency, RawFigure, SourceFormat
+from solidarity.reporting.models import AreaKind, CurrentFigure, ReportingArea, ReportVersion
+from solidarity.reporting.records import AreaRef, FigureRun, Frequency, RawFigure, SourceFormat
+from solidarity.reporting.writing import BATCH_ROWS, Writer, missing_rows
 
 MODULE = "reporting"
-BATCH_ROWS = 10_000
-"""Rows per batched write."""
 AREA_RUN_FLUSH = 500
 """An area's buffered figures are processed once the input moves on and it holds at least this many."""
 MAX_BUFFERED = 100_000
@@ -83,6 +84,7 @@ _Checked = tuple[int | None, dt.date, int | None, int | None, list[str] | None]
 """A checked figure of one series: (line, date, new, cumulative, flags)."""
 
 _BY_DATE = operator.itemgetter(2)
+_Days = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -94,106 +96,11 @@ class _Previous:
     cumulative: int | None
 
 
-@dataclass
-class _Touched:
-    first: dt.date
-    last: dt.date
-
-
-_FIGURE_COLUMNS = "version_id, area_id, date, frequency, measure, new_value, cumulative_value, flags"
-_CURRENT_COLUMNS = "area_id, frequency, measure, date, version_id, new_value, cumulative_value, flags"
-_INSERT_CURRENT = f"""
-INSERT INTO reporting_current_figures ({_CURRENT_COLUMNS})
-SELECT {_CURRENT_COLUMNS} FROM reporting_figures WHERE id > :floor AND version_id = :version
-"""  # noqa: S608 - constant text, values bound
-_UPSERT_CURRENT = f"""{_INSERT_CURRENT}ON CONFLICT (area_id, frequency, measure, date) DO UPDATE SET
-    version_id = excluded.version_id, new_value = excluded.new_value,
-    cumulative_value = excluded.cumulative_value, flags = excluded.flags
-"""
-"""Current figures follow the version's new figures in one set-based statement (both engines have ON CONFLICT)."""
-
-
-class _Writer:
-    """Batched writes of figures through the driver, in the session's transaction.
-
-    Only ``Figure`` rows cross from Python to the database; ``sync`` then brings the current
-    figures up to date from this version's new figures with one ``INSERT ... SELECT ... ON
-    CONFLICT`` (the ids above ``floor`` are this import's: ids only grow).
-    """
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.is_sqlite = session.get_bind().dialect.name == "sqlite"
-        self.figures: list[tuple[Any, ...]] = []
-        self.iso_dates: dict[dt.date, str] = {}
-        """Dates as SQLite stores them, each formatted once (one entry per distinct date)."""
-        self.touched: dict[tuple[str, str], _Touched] = {}
-        self.floor: int | None = None
-        """Figures with a greater id than this and this version's id are not yet in the current figures."""
-        self.pending: set[tuple[int, str, str]] = set()
-        """Series with figures written (or waiting to be) but not yet in the current figures."""
-        self.replaces = False
-        """Whether a pending figure replaces a current one (else a plain insert will do, as in a first import)."""
-        self.totalled: dict[tuple[str, str], tuple[dt.date, dt.date]] = {}
-        """The dates the daily totals covered before this import, per (frequency, measure)."""
-        self.sums: dict[tuple[str, str, str | None], dict[dt.date, list[int]]] = {}
-        """What this import wrote, summed per (frequency, measure, region) and date: [new, new counted,
-        cumulative, cumulative counted, figures]. Subnational areas are left out, as in the totals."""
-
-    def start(self) -> None:
-        """Note the greatest figure id before this import writes any, and the dates the totals cover."""
-        if self.floor is None:
-            self.floor = self.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM reporting_figures")) or 0
-            t = DailyTotal
-            covered = (
-                select(t.frequency, t.measure, func.min(t.date), func.max(t.date))
-                .where(t.scope == "global")
-                .group_by(t.frequency, t.measure)
-            )
-            self.totalled = {(f, m): (first, last) for f, m, first, last in self.session.execute(covered)}
-
-    def touch(self, frequency: str, measure: str, first: dt.date, last: dt.date) -> None:
-        span = self.touched.get((frequency, measure))
-        if span is None:
-            self.touched[(frequency, measure)] = _Touched(first, last)
-        else:
-            span.first = min(span.first, first)
-            span.last = max(span.last, last)
-
-    def flush(self) -> None:
-        if not self.figures:
-            return
-        rows, self.figures = self.figures, []
-        connection = self.session.connection()
-        if self.is_sqlite:
-            sql = f"INSERT INTO reporting_figures ({_FIGURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
-            connection.exec_driver_sql(sql, rows)
-            return
-        # PostgreSQL: COPY is several times faster than batched INSERTs, in the same transaction.
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(f"COPY reporting_figures ({_FIGURE_COLUMNS}) FROM STDIN") as copy:
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
-
-    def sync(self, version_id: int | None) -> None:
-        """Write what waits and bring the current figures up to date with it."""
-        self.flush()
-        if version_id is None or not self.pending:
-            return
-        sql = _UPSERT_CURRENT if self.replaces else _INSERT_CURRENT
-        self.session.execute(text(sql), {"floor": self.floor, "version": version_id})
-        self.floor = self.session.scalar(text("SELECT COALESCE(MAX(id), 0) FROM reporting_figures")) or 0
-        self.pending.clear()
-        self.replaces = False
-
-
 class _Seen:
-    """Which (area, frequency, measure, date) this import has had: one bit per day and series.
+    """Which (area, frequency, measure, date) this import has had: one byte per day and series.
 
-    Each series' bits start ten years before the first date it brings, so memory grows with the
-    span of dates, not with the number of rows.
+    Each series' bytes start a year before the first date it brings (earlier dates are kept in a
+    set), so memory grows with the span of dates, not with the number of rows.
     """
 
     def __init__(self) -> None:
@@ -201,15 +108,27 @@ class _Seen:
         self._early: set[tuple[int, str, str, dt.date]] = set()
 
     def bits(self, key: tuple[int, str, str], first: dt.date, last: dt.date) -> tuple[int, bytearray]:
-        """The series' first ordinal and its bits, long enough for ``last``."""
+        """The series' first ordinal and its bytes (non-zero: seen), long enough for ``last``."""
         entry = self._days.get(key)
         if entry is None:
-            entry = self._days[key] = (first.toordinal() - 3650, bytearray())
+            entry = self._days[key] = (first.toordinal() - 400, bytearray())
         base, bits = entry
-        needed = ((last.toordinal() - base) >> 3) + 1
+        needed = last.toordinal() - base + 1
         if needed > len(bits):
-            bits.extend(bytes(needed - len(bits) + 64))
+            bits.extend(bytes(needed - len(bits) + 512))
         return entry
+
+    def take(self, key: tuple[int, str, str], first: dt.date, last: dt.date, days: _Days) -> bool:
+        """Mark ``days`` (from ``first`` to ``last``) seen; ``False``, marking nothing, if one was seen or is early."""
+        base, bits = self.bits(key, first, last)
+        if first.toordinal() < base:
+            return False
+        marks = np.frombuffer(bits, dtype=np.uint8)
+        at = days - base
+        if marks[at].any():
+            return False
+        marks[at] = 1
+        return True
 
     def add_early(self, key: tuple[int, str, str], date: dt.date) -> bool:
         """Remember a date before the series' bits start; ``False`` if it was seen before."""
@@ -239,10 +158,11 @@ class Pipeline:
         self.batch = batch
         self.problems = problems
         self.today = today or utcnow().date()
+        self._today_day = self.today.toordinal()
         self.progress = progress
         self.allowed_area = allowed_area
         self.areas = AreaTable(session)
-        self.writer = _Writer(session)
+        self.writer = Writer(session)
         self.report = ImportReport(file=batch.file_name or batch.source_name)
         self.version: ReportVersion | None = None
         self._seen = _Seen()
@@ -266,7 +186,7 @@ class Pipeline:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def run(self, figures: Iterable[RawFigure]) -> ImportReport:
+    def run(self, figures: Iterable[RawFigure | FigureRun]) -> ImportReport:
         """Consume ``figures``, write what changed and return the report.
 
         Raises ``Invalid`` in the error modes when any figure is bad (the caller's transaction then
@@ -275,7 +195,7 @@ class Pipeline:
         self._read(figures)
         return self._finish()
 
-    def _read(self, figures: Iterable[RawFigure]) -> None:
+    def _read(self, figures: Iterable[RawFigure | FigureRun]) -> None:
         report = self.report
         progress = self.progress
         buffers = self._buffers
@@ -286,6 +206,27 @@ class Pipeline:
         last_id: int | None = None
         series: dict[tuple[str, str], list[_Item]] = {}
         for raw in figures:
+            if isinstance(raw, FigureRun):
+                before = rows_read
+                rows_read += raw.records
+                last_line = raw.first_line + len(raw.days) - 1
+                if progress is not None and rows_read // 20_000 != before // 20_000:
+                    report.rows_read = rows_read
+                    progress(rows_read)
+                area_id = self._run_area_id(raw)
+                if area_id is None:
+                    self._buffer_figures(raw.figures())
+                    previous_area = None
+                    continue
+                if area_id in buffers:
+                    self._process(area_id, buffers.pop(area_id))
+                if area_id == previous_area:
+                    previous_area = None
+                if not self._take_run(area_id, raw):
+                    one_by_one = cast(list[_Item], list(raw.figures()))
+                    self._buffered += len(one_by_one)  # as if buffered: _process counts them out
+                    self._process(area_id, {(str(raw.frequency), str(raw.measure)): one_by_one})
+                continue
             line = raw[0]
             if line != last_line or last_line is None:
                 rows_read += 1
@@ -295,7 +236,7 @@ class Pipeline:
                     progress(rows_read)
             ref = raw[1]
             if last_id is not None and (ref is last_ref or ref == last_ref):
-                area_id: int | None = last_id
+                area_id = last_id
             else:
                 area_id = self._area_id(raw)
                 last_ref, last_id = ref, area_id
@@ -321,6 +262,28 @@ class Pipeline:
         self._add_subdivision_sums()
         if progress is not None:
             progress(report.rows_read)
+
+    def _run_area_id(self, run: FigureRun) -> int | None:
+        """The area of a run, or ``None`` when it is unknown or refused (its figures then go one by one,
+        so each line is reported and rejected as a single figure's would be)."""
+        ref = run.area
+        if ref not in self._resolved:
+            self._resolved[ref] = area_spec(ref)
+        if self._resolved[ref] is None:
+            return None
+        return self._area_id(next(run.figures()))
+
+    def _buffer_figures(self, figures: Iterable[RawFigure]) -> None:
+        """Figures whose lines were counted already, buffered (or rejected) as ``_read`` does."""
+        for raw in figures:
+            area_id = self._area_id(raw)
+            if area_id is None:
+                self.report.rejected += 1
+                continue
+            self._buffers.setdefault(area_id, {}).setdefault((raw[3], raw[4]), []).append(raw)
+            self._buffered += 1
+        if self._buffered >= MAX_BUFFERED:
+            self._process_all()
 
     def _count(self, area_id: int) -> int:
         return sum(len(waiting) for waiting in self._buffers.get(area_id, {}).values())
@@ -383,6 +346,111 @@ class Pipeline:
         if checked:
             self._compare_and_write(area_id, checked)
 
+    def _take_run(self, area_id: int, run: FigureRun) -> bool:
+        """Check and write a run with array operations, as ``_check_series`` and ``_compare_and_write``
+        would figure by figure; ``False``, having done nothing, when a figure needs that closer look.
+
+        That is when a date repeats or goes back, lies in the future or in a series' early dates, the
+        dates look weekly in a daily file, an earlier version has a figure in the run's dates (to
+        compare with), or the run is a province to be summed into its country.
+        """
+        days, new, cumulative = run.days, run.new, run.cumulative
+        count = len(days)
+        first_day, last_day = int(days[0]), int(days[-1])
+        if self._sum_subdivisions or last_day > self._today_day or cumulative.min() < 0:
+            return False
+        frequency, measure = str(run.frequency), str(run.measure)
+        if count > 1:
+            steps = np.diff(days)
+            least = int(steps.min())
+            if least <= 0:
+                return False
+            weekly = count >= 4 and least >= 7 and not (steps % 7).any()
+            if weekly and frequency == Frequency.DAILY and self.batch.source_format != SourceFormat.JSON:
+                return False
+        key = (area_id, frequency, measure)
+        known = self._last.get(key)
+        first, last = dt.date.fromordinal(first_day), dt.date.fromordinal(last_day)
+        if known is not None and known.date >= first:
+            return False
+        if area_id not in self._new_areas and self._has_current(key, first, last):
+            return False
+        if not self._seen.take(key, first, last, days):
+            return False
+        previous = self._previous(key, first)
+        falls = np.empty(count, dtype=bool)
+        falls[1:] = cumulative[1:] < cumulative[:-1]
+        falls[0] = previous is not None and previous.cumulative is not None and int(cumulative[0]) < previous.cumulative
+        negative = new < 0
+        flagged = np.flatnonzero(falls | negative).tolist()
+        flags: list[str | None] | None = None
+        if flagged:
+            flags = self._flag_run(run, measure, previous, flagged, falls, negative)
+        self._last[key] = _Previous(last, last, int(cumulative[-1]))
+        report = self.report
+        report.accepted += count
+        report.flagged += len(flagged)
+        if self._is_writing:
+            version_id = self._version_id()
+            writer = self.writer
+            counted, region = self._region_of(area_id)
+            if counted:
+                ones = np.ones(count, dtype=np.int64)
+                writer.sums_of(frequency, measure, region, first_day).add(days, new, ones, cumulative, ones)
+            writer.add_run(version_id, area_id, frequency, measure, days, new, cumulative, flags)
+            writer.written(version_id, area_id, frequency, measure, first, last)
+        return True
+
+    def _flag_run(
+        self,
+        run: FigureRun,
+        measure: str,
+        previous: _Previous | None,
+        flagged: list[int],
+        falls: npt.NDArray[np.bool_],
+        negative: npt.NDArray[np.bool_],
+    ) -> list[str | None]:
+        """The flags of a run's figures as JSON text (``None`` for most), each warned of as ``_check_series`` does."""
+        flags: list[str | None] = [None] * len(run.days)
+        warning = self.problems.warning
+        for at in flagged:
+            line = run.first_line + at
+            marks = []
+            if falls[at]:
+                before: int | None
+                before_date: dt.date | None
+                if at:
+                    before, before_date = int(run.cumulative[at - 1]), dt.date.fromordinal(int(run.days[at - 1]))
+                else:
+                    assert previous is not None
+                    before, before_date = previous.cumulative, previous.cumulative_date
+                marks.append(CUMULATIVE_DECREASE)
+                warning(
+                    line=line,
+                    field=f"cumulative {measure}",
+                    value=int(run.cumulative[at]),
+                    reason=f"cumulative falls from {before} on {before_date}; accepted and flagged",
+                )
+            if negative[at]:
+                marks.append(NEGATIVE_NEW)
+                warning(
+                    line=line,
+                    field=f"new {measure}",
+                    value=int(run.new[at]),
+                    reason="negative new count (a correction); accepted and flagged",
+                )
+            flags[at] = json.dumps(marks)
+        return flags
+
+    def _has_current(self, key: tuple[int, str, str], first: dt.date, last: dt.date) -> bool:
+        """Whether an earlier version has a current figure of the series between ``first`` and ``last``."""
+        area_id, frequency, measure = key
+        c = CurrentFigure
+        found = select(c.date).where(
+            c.area_id == area_id, c.frequency == frequency, c.measure == measure, c.date.between(first, last)
+        )
+        return self.session.scalar(found.limit(1)) is not None
+
     def _check_series(
         self, area_id: int, frequency: str, measure: str, series: list[_Item], base_flags: tuple[str, ...] = ()
     ) -> list[_Checked]:
@@ -431,11 +499,10 @@ class Pipeline:
             else:
                 offset = date.toordinal() - base
                 if offset >= 0:
-                    byte, bit = offset >> 3, 1 << (offset & 7)
-                    if bits[byte] & bit:
+                    if bits[offset]:
                         reason, field = "appears twice in this file for the same area, date and measure", "date"
                     else:
-                        bits[byte] |= bit
+                        bits[offset] = 1
                 elif not self._seen.add_early(series_key, date):
                     reason, field = "appears twice in this file for the same area, date and measure", "date"
             if reason is not None:
@@ -539,7 +606,7 @@ class Pipeline:
                 self._add_to_subdivision_sum(area_id, frequency, measure, kept)
             version_id: int | None = None
             accepted = flagged = 0
-            sums = writer.sums.setdefault((frequency, measure, region), {}) if counted else None
+            summed: list[tuple[int, int, int, int, int]] | None = [] if counted else None
             for _line, date, new, cumulative, flags in kept:
                 if current:
                     stored = current.get((frequency, measure, date))
@@ -555,17 +622,16 @@ class Pipeline:
                     if version_id is None:
                         version_id = self._version_id()
                         rows = writer.figures
-                    if sums is not None:
-                        total = sums.get(date)
-                        if total is None:
-                            total = sums[date] = [0, 0, 0, 0, 0]
-                        if new is not None:
-                            total[0] += new
-                            total[1] += 1
-                        if cumulative is not None:
-                            total[2] += cumulative
-                            total[3] += 1
-                        total[4] += 1
+                    if summed is not None:
+                        summed.append(
+                            (
+                                date.toordinal(),
+                                new or 0,
+                                new is not None,
+                                cumulative or 0,
+                                cumulative is not None,
+                            )
+                        )
                     rows.append(
                         (
                             version_id,
@@ -581,18 +647,21 @@ class Pipeline:
                     if len(rows) >= BATCH_ROWS:
                         writer.flush()
                         rows = writer.figures
+            if summed:
+                days, *values = np.array(summed, dtype=np.int64).T
+                writer.sums_of(frequency, measure, region, int(days[0])).add(days, *values)
             report.accepted += accepted
             report.flagged += flagged
             if version_id is not None:
-                writer.pending.add((area_id, frequency, measure))
-                writer.touch(frequency, measure, first, last)
+                writer.written(version_id, area_id, frequency, measure, kept[0][1], kept[-1][1])
 
     def _region_of(self, area_id: int) -> tuple[bool, str | None]:
         """Whether the area counts in the daily totals (subnational areas do not), and its WHO region."""
         known = self._regions.get(area_id)
         if known is None:
             area = self.session.get(ReportingArea, area_id)
-            assert area is not None
+            if area is None:
+                raise missing_rows(f"area {area_id}")
             known = self._regions[area_id] = (area.kind != AreaKind.SUBNATIONAL, area.who_region)
         return known
 
@@ -675,7 +744,7 @@ class Pipeline:
         version.flagged = report.flagged
         version.rejected = report.rejected
         version.unchanged = report.unchanged
-        self._write_totals(version.id)
+        self.writer.write_totals(version.id)
         self.session.flush()
         report.version = version.id
         audit.record(
@@ -688,66 +757,6 @@ class Pipeline:
             after={**audit.snapshot(version), "areas_created": self.areas.created},
         )
         return report
-
-    def _write_totals(self, version_id: int) -> None:
-        """Bring the daily totals up to date for the dates this import touched.
-
-        Where the totals covered none of those dates before (a first import, or new dates after the
-        last ones), every figure summed is this import's, so the totals are the sums it kept while
-        writing; elsewhere they are recomputed from the current figures (``refresh_totals``).
-        """
-        writer = self.writer
-        recompute: dict[tuple[str, str], _Touched] = {}
-        rows: list[dict[str, Any]] = []
-        for (frequency, measure), span in writer.touched.items():
-            covered = writer.totalled.get((frequency, measure))
-            if covered is not None and covered[0] <= span.last and span.first <= covered[1]:
-                recompute[(frequency, measure)] = span
-                continue
-            world: dict[dt.date, list[int]] = {}
-            for (sum_frequency, sum_measure, region), sums in writer.sums.items():
-                if (sum_frequency, sum_measure) != (frequency, measure):
-                    continue
-                for date, total in sums.items():
-                    if region is not None:
-                        rows.append(_total_row(region, frequency, measure, date, total, version_id))
-                        if len(rows) >= BATCH_ROWS:
-                            self._insert_totals(rows)
-                    into = world.get(date)
-                    if into is None:
-                        world[date] = list(total)
-                    else:
-                        for i in range(5):
-                            into[i] += total[i]
-            rows.extend(
-                _total_row("global", frequency, measure, date, total, version_id) for date, total in world.items()
-            )
-            self._insert_totals(rows)
-        refresh_totals(self.session, recompute)
-
-    def _insert_totals(self, rows: list[dict[str, Any]]) -> None:
-        """Insert ``rows`` in batches through Core (the ORM's bulk insert holds far more per row), then empty it."""
-        connection = self.session.connection()
-        table = cast(Table, DailyTotal.__table__)
-        for start in range(0, len(rows), BATCH_ROWS):
-            connection.execute(insert(table), rows[start : start + BATCH_ROWS])
-        rows.clear()
-
-
-def _total_row(
-    scope: str, frequency: str, measure: str, date: dt.date, total: list[int], version: int
-) -> dict[str, Any]:
-    """A ``DailyTotal`` row from [new, new counted, cumulative, cumulative counted, figures]; SUM of none is blank."""
-    return {
-        "scope": scope,
-        "frequency": frequency,
-        "measure": measure,
-        "date": date,
-        "new_value": total[0] if total[1] else None,
-        "cumulative_value": total[2] if total[3] else None,
-        "areas": total[4],
-        "version_id": version,
-    }
 
 
 def _iso(cache: dict[dt.date, str], date: dt.date) -> str:
@@ -765,62 +774,3 @@ def _looks_weekly(series: list[_Item]) -> bool:
 def _describe_ref(ref: AreaRef) -> str:
     parts = [repr(part.strip()) for part in (ref.code, ref.name, ref.subdivision) if part and part.strip()]
     return " / ".join(parts) or "(blank)"
-
-
-def refresh_totals(session: Session, touched: dict[tuple[str, str], _Touched]) -> None:
-    """Recompute the global and regional totals for the dates an import touched, from current figures."""
-    for (frequency, measure), span in touched.items():
-        session.execute(
-            delete(DailyTotal).where(
-                DailyTotal.frequency == frequency,
-                DailyTotal.measure == measure,
-                DailyTotal.date.between(span.first, span.last),
-            )
-        )
-        session.execute(insert(DailyTotal).from_select(_TOTAL_COLUMNS, _totals_query(frequency, measure, span)))
-
-
-_TOTAL_COLUMNS = ["scope", "frequency", "measure", "date", "new_value", "cumulative_value", "areas", "version_id"]
-
-
-def _totals_query(frequency: str, measure: str, span: _Touched) -> Any:
-    """The global and regional totals: one pass over the current figures grouped by date and region,
-    then the world as the sum of those groups (areas without a region included)."""
-    c, a = CurrentFigure, ReportingArea
-    by_region = (
-        select(
-            a.who_region.label("region"),
-            c.frequency,
-            c.measure,
-            c.date,
-            func.sum(c.new_value).label("new_value"),
-            func.sum(c.cumulative_value).label("cumulative_value"),
-            func.count().label("areas"),
-            func.max(c.version_id).label("version_id"),
-        )
-        .select_from(a)
-        .join(c, c.area_id == a.id)
-        .where(
-            a.kind != AreaKind.SUBNATIONAL.value,
-            c.frequency == frequency,
-            c.measure == measure,
-            c.date.between(span.first, span.last),
-        )
-        .group_by(c.frequency, c.measure, c.date, a.who_region)
-        .cte("by_region")
-    )
-    r = by_region.c
-    world = select(
-        literal("global"),
-        r.frequency,
-        r.measure,
-        r.date,
-        func.sum(r.new_value),
-        func.sum(r.cumulative_value),
-        func.sum(r.areas),
-        func.max(r.version_id),
-    ).group_by(r.frequency, r.measure, r.date)
-    regions = select(
-        r.region, r.frequency, r.measure, r.date, r.new_value, r.cumulative_value, r.areas, r.version_id
-    ).where(r.region.is_not(None))
-    return union_all(world, regions)

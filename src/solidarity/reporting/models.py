@@ -84,20 +84,22 @@ class ReportVersion(Base):
 
 
 class Figure(Base):
-    """One measure of one area on one date as published in one version; never updated or deleted."""
+    """One measure of one area on one date as published in one version; never updated or deleted.
+
+    Keyed by (area, frequency, measure, date, version): the key is the uniqueness within a version
+    and the index of "every version of this series" that ``as_of`` reads use; on SQLite the table
+    is that one b-tree (``WITHOUT ROWID``). No foreign keys: rows are written only by the import,
+    which checks its area ids exist (migration 0014 says why), and areas and versions are never deleted.
+    """
 
     __tablename__ = "reporting_figures"
-    __table_args__ = (
-        # Serves uniqueness within a version, and "every version of this series" for as_of reads.
-        UniqueConstraint("area_id", "frequency", "measure", "date", "version_id"),
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    version_id: Mapped[int] = mapped_column(ForeignKey("reporting_versions.id"))
-    area_id: Mapped[int] = mapped_column(ForeignKey("reporting_areas.id"))
-    date: Mapped[dt.date] = mapped_column(Date)
-    frequency: Mapped[str] = mapped_column(String(8))
-    measure: Mapped[str] = mapped_column(String(16))
+    area_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frequency: Mapped[str] = mapped_column(String(8), primary_key=True)
+    measure: Mapped[str] = mapped_column(String(16), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     new_value: Mapped[int | None] = mapped_column(BigInteger)
     cumulative_value: Mapped[int | None] = mapped_column(BigInteger)
     flags: Mapped[list[str] | None] = mapped_column(JSON)

@@ -560,7 +560,7 @@ def revision_history(session: Session, area: str) -> list[Revision]:
         )
     f, v = Figure, ReportVersion
     query = (
-        select(v.id, v.published_at, v.source_name, func.count(f.id))
+        select(v.id, v.published_at, v.source_name, func.count())
         .join(f, f.version_id == v.id)
         .where(f.area_id == scope.area.id)
         .group_by(v.id, v.published_at, v.source_name)

@@ -1,7 +1,8 @@
 """The shapes every reporting format parser yields, before areas are resolved or anything is stored.
 
-Parsers stream ``RawFigure`` objects, one per (area, date, measure), and report what they cannot
-read to a ``solidarity.imports.Problems``. Resolving areas, cross-row checks and versioning happen
+Parsers stream ``RawFigure`` objects, one per (area, date, measure), or ``FigureRun`` objects, many
+clean figures of one series at once, and report what they cannot read to a
+``solidarity.imports.Problems``. Resolving areas, cross-row checks and versioning happen
 later, in the service, the same way for every format.
 """
 
@@ -9,8 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
 
 
 class Measure(enum.StrEnum):
@@ -63,3 +68,40 @@ class RawFigure(NamedTuple):
     measure: Measure
     new: int | None
     cumulative: int | None
+
+
+class FigureRun(NamedTuple):
+    """Figures of one area, frequency and measure from consecutive lines of a file, column by column.
+
+    A parser that reads many clean rows at once (the WHO parser, for blocks where every count is
+    a whole number and every cumulative count is not negative) passes them on like this instead of
+    as one ``RawFigure`` each, so the pipeline can check and write them with array operations.
+    Line ``first_line + i`` gave ``days[i]`` (a date ordinal), ``new[i]`` and ``cumulative[i]``;
+    no value is blank. ``records`` is how many lines of the file the run adds to the lines read
+    (a line giving two measures is counted in the run of its first).
+    """
+
+    first_line: int
+    area: AreaRef
+    frequency: Frequency
+    measure: Measure
+    days: npt.NDArray[np.int64]
+    new: npt.NDArray[np.int64]
+    cumulative: npt.NDArray[np.int64]
+    records: int
+
+    def figures(self) -> Iterator[RawFigure]:
+        """The run one figure at a time."""
+        line = self.first_line
+        for day, new, cumulative in zip(self.days.tolist(), self.new.tolist(), self.cumulative.tolist(), strict=True):
+            yield RawFigure(line, self.area, dt.date.fromordinal(day), self.frequency, self.measure, new, cumulative)
+            line += 1
+
+
+def one_by_one(items: Iterator[RawFigure | FigureRun]) -> Iterator[RawFigure]:
+    """Every figure of a parser's output, runs taken apart (for callers that want one figure at a time)."""
+    for item in items:
+        if isinstance(item, FigureRun):
+            yield from item.figures()
+        else:
+            yield item

@@ -13,7 +13,7 @@ import pytest
 
 from solidarity.imports import OnError, Problems
 from solidarity.reporting.formats import parse
-from solidarity.reporting.records import RawFigure
+from solidarity.reporting.records import RawFigure, one_by_one
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "reporting"
 TODAY = dt.date(2025, 6, 1)
@@ -32,7 +32,7 @@ class Parsed:
 def parse_bytes(data: bytes, file_name: str, mode: OnError = OnError.ERROR_ALL, **options: Any) -> Parsed:
     problems = Problems(file_name, mode)
     options.setdefault("today", TODAY)
-    figures = list(parse(io.BytesIO(data), file_name, problems, **options))
+    figures = list(one_by_one(parse(io.BytesIO(data), file_name, problems, **options)))
     return Parsed(figures, problems)
 
 

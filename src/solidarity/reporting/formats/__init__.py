@@ -22,7 +22,7 @@ from solidarity.reporting.formats.dhis2 import Dhis2Mapping, parse_dhis2, parse_
 from solidarity.reporting.formats.jhu import jhu_measure, parse_jhu
 from solidarity.reporting.formats.owid import parse_owid
 from solidarity.reporting.formats.who import parse_who
-from solidarity.reporting.records import Frequency, Measure, RawFigure, SourceFormat
+from solidarity.reporting.records import FigureRun, Frequency, Measure, RawFigure, SourceFormat
 
 __all__ = [
     "Dhis2Mapping",
@@ -46,7 +46,7 @@ def parse(
     frequency: Frequency | None = None,
     dhis2_mapping: Dhis2Mapping | None = None,
     today: dt.date | None = None,
-) -> Iterator[RawFigure]:
+) -> Iterator[RawFigure | FigureRun]:
     """The figures in ``stream``, read as ``format`` or as the format its first bytes show.
 
     The format, the arguments it needs (a JHU measure, a DHIS2 mapping) and the encoding are

@@ -147,10 +147,20 @@ class CsvRows:
             raw = readline(limit)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        yield from self._blocks()
-        yield from self._rows()
+        for start, rows in self.chunks():
+            yield from zip(range(start, start + len(rows)), rows, strict=True)
 
-    def _blocks(self) -> Iterator[tuple[int, list[str]]]:
+    def chunks(self) -> Iterator[tuple[int, list[list[str]]]]:
+        """The rows as ``(first line, rows)``: whole clean blocks of consecutive lines, then one row at a time.
+
+        For parsers that work on many rows at once; a row from the line-by-line path comes alone
+        (it may span several lines).
+        """
+        yield from self._blocks()
+        for line, row in self._rows():
+            yield line, [row]
+
+    def _blocks(self) -> Iterator[tuple[int, list[list[str]]]]:
         """The fast path: the file read in blocks of whole lines, each decoded and parsed at once.
 
         A block is taken as it is only when it decodes as UTF-8 and gives exactly one row of the
@@ -192,7 +202,7 @@ class CsvRows:
                 return
             start = self.line + 1
             self.line += count
-            yield from zip(range(start, start + count), rows, strict=True)
+            yield start, rows
 
     def _put_back(self, data: bytes) -> None:
         """Go on line by line from ``data``, then the rest of the stream."""

@@ -18,13 +18,20 @@ import itertools
 from collections.abc import Iterator
 from typing import BinaryIO, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
+
 from solidarity.errors import Invalid
 from solidarity.imports import Problems
 from solidarity.reporting.formats._text import CsvRows, latest_date
 from solidarity.reporting.formats._values import Record, parse_iso_date
 from solidarity.reporting.formats.detect import WHO_COLUMNS
-from solidarity.reporting.records import AreaRef, Frequency, Measure, RawFigure
+from solidarity.reporting.records import AreaRef, FigureRun, Frequency, Measure, RawFigure
 
+MIN_BLOCK_ROWS = 64
+"""Blocks shorter than this are read row by row."""
+MIN_RUN_ROWS = 16
+"""A block is read as runs of one area only if its runs are this many rows long on average."""
 LOOKAHEAD_ROWS = 20_000
 """Rows read before the frequency must be known (a daily file sorted by date repeats a country
 after about 240 rows; a weekly file sorted by country after one)."""
@@ -47,8 +54,9 @@ def parse_who(
     *,
     frequency: Frequency | None = None,
     today: dt.date | None = None,
-) -> Iterator[RawFigure]:
-    """Cases and deaths, two ``RawFigure`` per row, from a WHO global CSV.
+) -> Iterator[RawFigure | FigureRun]:
+    """Cases and deaths from a WHO global CSV: two ``RawFigure`` per row, or two ``FigureRun`` per
+    run of clean rows of one country in a block of a daily file.
 
     ``frequency`` is what the caller says the file is; ``None`` infers it from the spacing of each
     country's dates. Raises ``Invalid`` when a weekly file is imported as daily (or the reverse),
@@ -56,29 +64,45 @@ def parse_who(
     """
     rows = CsvRows(stream, problems)
     _check_header(rows.header, problems.file)
-    records = _records(rows, problems, latest_date(today))
+    parts = _records(rows, problems, latest_date(today))
     lookahead: list[_Row] = []
+    kept: list[_Row | list[_Run]] = []
     gaps: list[tuple[int, int, int]] = []
     last_seen: dict[AreaRef, tuple[int, dt.date]] = {}
-    for row in records:
-        lookahead.append(row)
-        previous = last_seen.get(row.area)
-        if previous is not None and row.date != previous[1]:
-            gaps.append((abs((row.date - previous[1]).days), previous[0], row.line))
-        last_seen[row.area] = (row.line, row.date)
-        if len(gaps) >= GAPS_TO_DECIDE or len(lookahead) >= LOOKAHEAD_ROWS:
+    is_decided = False
+    for part in parts:
+        kept.append(part)
+        for row in [part] if isinstance(part, _Row) else _rows_of(part):
+            lookahead.append(row)
+            previous = last_seen.get(row.area)
+            if previous is not None and row.date != previous[1]:
+                gaps.append((abs((row.date - previous[1]).days), previous[0], row.line))
+            last_seen[row.area] = (row.line, row.date)
+            if len(gaps) >= GAPS_TO_DECIDE or len(lookahead) >= LOOKAHEAD_ROWS:
+                is_decided = True
+                break
+        if is_decided:
             break
     frequency = _decide_frequency(frequency, gaps, lookahead, problems.file)
     if frequency is Frequency.WEEKLY:
-        yield from _checked_weeks(itertools.chain(lookahead, records), problems)
+        every_row = (
+            row
+            for part in itertools.chain(kept, parts)
+            for row in ([part] if isinstance(part, _Row) else _rows_of(part))
+        )
+        yield from _checked_weeks(every_row, problems)
         return
     daily, cases, deaths = Frequency.DAILY, Measure.CASES, Measure.DEATHS
     new = tuple.__new__  # builds the named tuple without its Python-level __new__: the hot path of a large file
-    for line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths in itertools.chain(
-        lookahead, records
-    ):
-        yield new(RawFigure, (line, area, date, daily, cases, new_cases, cumulative_cases))
-        yield new(RawFigure, (line, area, date, daily, deaths, new_deaths, cumulative_deaths))
+    for part in itertools.chain(kept, parts):
+        if isinstance(part, _Row):
+            line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths = part
+            yield new(RawFigure, (line, area, date, daily, cases, new_cases, cumulative_cases))
+            yield new(RawFigure, (line, area, date, daily, deaths, new_deaths, cumulative_deaths))
+            continue
+        for first, run_area, days, *counts in part:
+            yield FigureRun(first, run_area, daily, cases, days, counts[0], counts[1], len(days))
+            yield FigureRun(first, run_area, daily, deaths, days, counts[2], counts[3], 0)
 
 
 def _checked_weeks(rows: Iterator[_Row], problems: Problems) -> Iterator[RawFigure]:
@@ -116,34 +140,122 @@ def _check_header(header: list[str], file_name: str) -> None:
         )
 
 
-def _records(rows: CsvRows, problems: Problems, latest: dt.date) -> Iterator[_Row]:
+_Run = tuple[
+    int,
+    AreaRef,
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+]
+"""Clean rows of one area from consecutive lines: (first line, area, date ordinals, new cases,
+cumulative cases, new deaths, cumulative deaths)."""
+
+
+def _rows_of(runs: list[_Run]) -> Iterator[_Row]:
+    """The rows of a block's runs, one at a time."""
+    for line, area, days, *counts in runs:
+        for offset, (day, new_cases, cumulative_cases, new_deaths, cumulative_deaths) in enumerate(
+            zip(days.tolist(), *(column.tolist() for column in counts), strict=True)
+        ):
+            date = dt.date.fromordinal(day)
+            yield _Row(line + offset, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths)
+
+
+def _records(rows: CsvRows, problems: Problems, latest: dt.date) -> Iterator[_Row | list[_Run]]:
+    """The rows of the file: a clean block as runs of one area each, every other row on its own."""
     index = {name: rows.header.index(name) for name in WHO_COLUMNS}
     i_date, i_code, i_name = index["Date_reported"], index["Country_code"], index["Country"]
     i_nc, i_cc = index["New_cases"], index["Cumulative_cases"]
     i_nd, i_cd = index["New_deaths"], index["Cumulative_deaths"]
     dates: dict[str, dt.date] = {}
+    days: dict[str, int] = {}
     areas: dict[tuple[str, str], AreaRef] = {}
     new = tuple.__new__  # the named tuple without its Python-level __new__, as in parse_who
-    for line, row in rows:
-        date = dates.get(row[i_date])
-        area = areas.get((row[i_code], row[i_name]))
-        # The fast path: every value an integer, cumulative counts not negative, date and area seen before.
-        try:
-            text = row[i_nc]
-            new_cases = int(text) if text else None
-            cumulative_cases = int(row[i_cc])
-            text = row[i_nd]
-            new_deaths = int(text) if text else None
-            cumulative_deaths = int(row[i_cd])
-        except ValueError:
-            pass
-        else:
-            if date is not None and area is not None and cumulative_cases >= 0 and cumulative_deaths >= 0:
-                yield new(_Row, (line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths))
+    for start, block in rows.chunks():
+        if len(block) >= MIN_BLOCK_ROWS:
+            runs = _runs(start, block, index, latest, days, areas)
+            if runs is not None:
+                yield runs
                 continue
-        checked = _checked_row(line, row, index, problems, latest, dates, areas)
-        if checked is not None:
-            yield checked
+        for line, row in enumerate(block, start):
+            date = dates.get(row[i_date])
+            area = areas.get((row[i_code], row[i_name]))
+            # The fast path: every value an integer, cumulative counts not negative, date and area seen before.
+            try:
+                text = row[i_nc]
+                new_cases = int(text) if text else None
+                cumulative_cases = int(row[i_cc])
+                text = row[i_nd]
+                new_deaths = int(text) if text else None
+                cumulative_deaths = int(row[i_cd])
+            except ValueError:
+                pass
+            else:
+                if date is not None and area is not None and cumulative_cases >= 0 and cumulative_deaths >= 0:
+                    yield new(_Row, (line, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths))
+                    continue
+            checked = _checked_row(line, row, index, problems, latest, dates, areas)
+            if checked is not None:
+                yield checked
+
+
+def _runs(
+    start: int,
+    block: list[list[str]],
+    index: dict[str, int],
+    latest: dt.date,
+    days: dict[str, int],
+    areas: dict[tuple[str, str], AreaRef],
+) -> list[_Run] | None:
+    """A block of rows as runs of one area, column by column; ``None`` when a row needs reading on its own.
+
+    That is when a count is blank or not a whole number, a cumulative count is negative, a date is
+    not a valid date up to ``latest``, an area names neither code nor name, or the block holds so
+    many areas (a file sorted by date) that runs would be a few rows long.
+    """
+    columns = list(zip(*block, strict=True))
+    codes, names = columns[index["Country_code"]], columns[index["Country"]]
+    groups = [(key, sum(1 for _ in group)) for key, group in itertools.groupby(zip(codes, names, strict=True))]
+    if len(groups) * MIN_RUN_ROWS > len(block):
+        return None
+    date_texts = columns[index["Date_reported"]]
+    unknown = set(date_texts).difference(days)
+    for text in unknown:
+        try:
+            date = parse_iso_date(text)
+        except ValueError:
+            return None
+        if date > latest:
+            return None
+        days[text] = date.toordinal()
+    try:
+        ordinals = np.array([days[text] for text in date_texts], dtype=np.int64)
+        counts = [
+            np.array(columns[index[name]], dtype=np.int64)
+            for name in ("New_cases", "Cumulative_cases", "New_deaths", "Cumulative_deaths")
+        ]
+    except (ValueError, OverflowError):
+        return None
+    if counts[1].min() < 0 or counts[3].min() < 0:
+        return None
+    runs: list[_Run] = []
+    offset = 0
+    for (code, name), size in groups:
+        area = areas.get((code, name))
+        if area is None:
+            area = AreaRef(code=code.strip() or None, name=name.strip() or None)
+            if area.code is None and area.name is None:
+                return None
+            areas[code, name] = area
+        end = offset + size
+        new_cases, cumulative_cases, new_deaths, cumulative_deaths = (column[offset:end] for column in counts)
+        runs.append(
+            (start + offset, area, ordinals[offset:end], new_cases, cumulative_cases, new_deaths, cumulative_deaths)
+        )
+        offset = end
+    return runs
 
 
 def _checked_row(
