@@ -155,7 +155,8 @@ def test_a_broad_query_ranks_its_newest_matches_and_reports_a_lower_bound(
     db: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(querying, "MAX_RANKED", 3)
-    monkeypatch.setattr(querying, "WINDOW", 2)  # PostgreSQL widens its window of newest ids twice
+    # PostgreSQL starts from the 2 newest ids and widens its window
+    monkeypatch.setattr(querying, "_first_window", lambda newest, estimated: 2)
     with transaction(db) as session:
         oldest_title_hit = add(session, settings, "Triage at the door", "Triage desks.", language="en")
         ids = [add(session, settings, f"Guide {n}", "Fever clinics and triage.", language="en") for n in range(3)]
@@ -178,3 +179,17 @@ def test_a_broad_query_ranks_its_newest_matches_and_reports_a_lower_bound(
         exact = service.search(session, "fever", DocumentFilters(language="en"), limit=10)
         assert (exact.count, exact.is_lower_bound) == (3, False)
         assert {h.document.id for h in exact.items} == set(ids)
+
+
+def test_a_match_deep_in_a_long_body_is_found_and_ranks_after_a_title_match(
+    db: sessionmaker[Session], settings: Settings
+) -> None:
+    with transaction(db) as session:
+        deep = add(
+            session, settings, "Field notes", "Daily routine on the ward. " * 60 + "Oxygen ran short.", language="en"
+        )
+        title = add(session, settings, "Oxygen at home", "Concentrators and cylinders.", language="en")
+    with transaction(db) as session:
+        result = service.search(session, "oxygen")
+        assert [h.document.id for h in result.items] == [title, deep]
+        assert "<mark>Oxygen</mark> ran short" in result.items[1].snippet

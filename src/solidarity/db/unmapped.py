@@ -2,12 +2,15 @@
 
 The knowledge module's full-text index differs per engine: an FTS5 virtual table (and the shadow
 tables SQLite makes for it) on SQLite; on PostgreSQL the ``knowledge_search`` table with its
-``tsvector`` and GIN index, filled by a trigger (before revision 0013: a generated column). Neither
-can be described by a portable model, so autogenerate and the schema drift test skip them by name.
+``tsvector`` and GIN index and the ``knowledge_search_rank`` table of ranking vectors (revision
+0015), both filled by a trigger (before revision 0013: a generated column). Neither can be
+described by a portable model, so autogenerate and the schema drift test skip them by name.
 
 >>> include_object(None, "knowledge_fts_data", "table", True, None)
 False
 >>> include_object(None, "knowledge_search", "table", True, None)
+False
+>>> include_object(None, "knowledge_search_rank", "table", True, None)
 False
 >>> include_object(None, "knowledge_documents", "table", True, None)
 True

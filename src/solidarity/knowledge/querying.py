@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -29,14 +30,20 @@ from sqlalchemy import (
     Date,
     Float,
     Integer,
+    Select,
     String,
+    any_,
     column,
     exists,
     func,
+    literal,
     literal_column,
+    or_,
     select,
     table,
     text,
+    true,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -46,8 +53,8 @@ from solidarity.reference.countries import resolve_country
 
 MAX_RANKED = 1000
 """Matches ranked per query; past this the count is a lower bound and the newest matches are ranked."""
-WINDOW = 8 * MAX_RANKED
-"""PostgreSQL looks for candidates among the newest ``WINDOW`` ids first (see ``_candidates_postgresql``)."""
+MIN_WINDOW = 2 * MAX_RANKED
+"""The fewest newest ids PostgreSQL looks among first, for a term in most documents (see ``_first_window``)."""
 T = TypeVar("T")
 # bm25 weights: title 10, summary 4, text 1, CJK terms 4
 _RANK_PAGE = (
@@ -131,27 +138,34 @@ def search(
     ignored, never interpreted.
     """
     parsed = parse_query(q)
-    postgresql = session.get_bind().dialect.name == "postgresql"
-    conditions = filter_conditions(filters, _SEARCH.c if postgresql else Document)
-    candidates = (_candidates_postgresql if postgresql else _candidates_sqlite)(session, parsed, conditions)
-    is_lower_bound = len(candidates) > MAX_RANKED
-    candidates = candidates[:MAX_RANKED]
-    if not candidates or offset >= len(candidates):
-        return Page([], len(candidates), is_lower_bound)
-    if postgresql:
-        ranked = _rank_postgresql(session, parsed, candidates, limit=limit, offset=offset)
+    if session.get_bind().dialect.name == "postgresql":
+        found, ranked = _search_postgresql(session, parsed, filter_conditions(filters, _SEARCH.c), limit, offset)
     else:
-        ranked = _rank_sqlite(session, parsed, candidates, conditions, limit=limit, offset=offset)
+        found, ranked = _search_sqlite(session, parsed, filter_conditions(filters), limit, offset)
+    count, is_lower_bound = min(found, MAX_RANKED), found > MAX_RANKED
+    if not ranked:
+        return Page([], count, is_lower_bound)
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_([r[0] for r in ranked])))}
     hits = [
         Hit(documents[doc_id], round(score, 6), snippet(documents[doc_id], parsed))
         for doc_id, score in ranked
         if doc_id in documents
     ]
-    return Page(hits, len(candidates), is_lower_bound)
+    return Page(hits, count, is_lower_bound)
 
 
 # --- SQLite: FTS5 ---------------------------------------------------------------------------------
+
+
+def _search_sqlite(
+    session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]], limit: int, offset: int
+) -> tuple[int, list[tuple[int, float]]]:
+    """How many candidates were found (at most ``MAX_RANKED`` + 1), and the page of them ranked."""
+    candidates = _candidates_sqlite(session, parsed, conditions)
+    found, candidates = len(candidates), candidates[:MAX_RANKED]
+    if not candidates or offset >= len(candidates):
+        return found, []
+    return found, _rank_sqlite(session, parsed, candidates, conditions, limit=limit, offset=offset)
 
 
 def _candidates_sqlite(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> list[int]:
@@ -222,6 +236,8 @@ _SEARCH = table(
     column("search_vector"),
 )
 """One narrow row per document (migration 0013), kept in step by a trigger."""
+_RANK = table("knowledge_search_rank", column("id", Integer), column("rank_vector"))
+"""The vector that ranks a document (migration 0015), kept in step by the same trigger."""
 
 
 def _tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
@@ -232,47 +248,114 @@ def _tsquery(parsed: ParsedQuery) -> ColumnElement[Any]:
     return functools.reduce(lambda a, b: a.op("&&")(b), parts)
 
 
-def _candidates_postgresql(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> list[int]:
-    """The newest matches, from GIN bitmaps limited to a window of the newest ids.
+def _search_postgresql(
+    session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]], limit: int, offset: int
+) -> tuple[int, list[tuple[int, float]]]:
+    """The newest matches (at most ``MAX_RANKED`` + 1, counted) and the page of them ranked, in one
+    statement per window of ids (``_ranked_window``).
 
     Ordering every match by id visits a heap row per match (10,000 pages for a term in a sixth of
     the library: 110 ms), and the planner would rather walk the ids backwards testing each row's
-    tsvector, read out of line: 28 us a row, 340 ms. So the bitmap is forced (for this statement
-    only) and ANDed with an id range: the newest ``WINDOW`` ids first, then wide enough for the
-    density of matches seen so far (the whole library when none were) until ``MAX_RANKED`` + 1
-    matches are found or the range covers the whole library.
+    tsvector, read out of line: 28 us a row, 340 ms. So the bitmap is forced (for this search only:
+    ``_FORCE_BITMAPS``, ``_RESTORE_SCANS``) and ANDed with an id range over the newest ids: first as
+    wide as the planner's estimate of the matches says holds 1.5 times ``MAX_RANKED`` + 1 of them
+    (``_first_window``), then wider by the density of matches seen so far (the whole library when
+    none were) until ``MAX_RANKED`` + 1 matches are found or the range covers the whole library.
     """
-    matched = _SEARCH.c.search_vector.op("@@", is_comparison=True)(_tsquery(parsed))
-    newest = session.scalar(select(func.max(_SEARCH.c.id))) or 0
-    window = WINDOW
-    session.execute(text("SET LOCAL enable_seqscan = off"))
-    session.execute(text("SET LOCAL enable_indexscan = off"))
+    everything = _matching(parsed, conditions)
+    newest, seqscan, indexscan, _, _ = session.execute(_FORCE_BITMAPS).one()
+    newest = int(newest or 0)
+    window = _first_window(newest, _estimated_matches(session, parsed, conditions))
     while True:
         floor = newest - window
-        in_range = [_SEARCH.c.id > floor] if floor > 0 else []
-        query = select(_SEARCH.c.id).where(matched, *in_range, *conditions)
-        ids = list(session.scalars(query.order_by(_SEARCH.c.id.desc()).limit(MAX_RANKED + 1)))
-        if len(ids) > MAX_RANKED or floor <= 0:
+        query = everything.where(_SEARCH.c.id > floor) if floor > 0 else everything
+        found, ranked = _ranked_window(session, parsed, query, whole=floor <= 0, limit=limit, offset=offset)
+        if found > MAX_RANKED or floor <= 0:
             break
         # Widen to where the matches seen so far say 1.5 times enough would be; none seen: everything.
-        window = max(window * 2, window * (MAX_RANKED + 1) * 3 // (2 * len(ids))) if ids else newest
-    # Back to the defaults for the rest of the transaction (after an error the rollback undoes SET LOCAL).
-    session.execute(text("RESET enable_seqscan"))
-    session.execute(text("RESET enable_indexscan"))
-    return ids
+        window = max(window * 2, window * (MAX_RANKED + 1) * 3 // (2 * found)) if found else newest
+    session.execute(_RESTORE_SCANS, {"seqscan": seqscan, "indexscan": indexscan})
+    return found, ranked
 
 
-def _rank_postgresql(
-    session: Session, parsed: ParsedQuery, candidates: Sequence[int], *, limit: int, offset: int
-) -> list[tuple[int, float]]:
-    """ts_rank over the candidates only (each one's tsvector is read once), best first. ts_rank, not
-    ts_rank_cd: half the cost (2,000 vectors: 18 ms against 31 ms) and the same weights by field."""
-    score = func.ts_rank(_SEARCH.c.search_vector, _tsquery(parsed), 1).cast(Float)
-    query = (
-        select(_SEARCH.c.id, score.label("score"))
-        .where(_SEARCH.c.id.in_(list(candidates)))
-        .order_by(score.desc(), _SEARCH.c.id)
+_FORCE_BITMAPS = text(
+    "SELECT (SELECT max(id) FROM knowledge_search), was.seqscan, was.indexscan, "
+    "set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true) "
+    "FROM (SELECT current_setting('enable_seqscan') AS seqscan, current_setting('enable_indexscan') AS indexscan "
+    "OFFSET 0) AS was"
+)
+"""The newest id and the two settings as they were, then both scans off (OFFSET 0: read before set)."""
+_RESTORE_SCANS = text(
+    "SELECT set_config('enable_seqscan', :seqscan, true), set_config('enable_indexscan', :indexscan, true)"
+)
+
+
+def _matching(parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    matched = _SEARCH.c.search_vector.op("@@", is_comparison=True)(_tsquery(parsed))
+    return select(_SEARCH.c.id).where(matched, *conditions)
+
+
+def _estimated_matches(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> float:
+    """How many documents the planner expects to match, from ANALYZE's most common lexemes and values
+    (a rare lexeme is guessed rarer than the rarest common one).
+
+    The planner takes the terms of a query as independent, which underestimates words that go
+    together ("ventilator oxygen": 2,342 estimated, 9,370 match) and so widens the first window
+    too far (four times as many heap rows read); the rarest single term is the most that can
+    match. With several terms the estimate is the geometric mean of the two (one EXPLAIN for all).
+    """
+    terms = [ParsedQuery([w], [], []) for w in parsed.words] + [ParsedQuery([], [t], []) for t in parsed.cjk]
+    queries = [_matching(parsed, conditions)] + ([_matching(t, conditions) for t in terms] if len(terms) > 1 else [])
+    compiled = (union_all(*queries) if len(queries) > 1 else queries[0]).compile(dialect=session.get_bind().dialect)
+    plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
+    top = plan[0]["Plan"]
+    rows = [float(p["Plan Rows"]) for p in top["Plans"]] if len(queries) > 1 else [float(top["Plan Rows"])]
+    return math.sqrt(rows[0] * min(rows[1:])) if len(rows) > 1 else rows[0]
+
+
+def _first_window(newest: int, estimated: float) -> int:
+    """How many of the newest ids to search first: where 1.5 times ``MAX_RANKED`` + 1 matches are
+    expected at the estimated density of matches, at least ``MIN_WINDOW``.
+
+    >>> _first_window(100_000, 48_000), _first_window(100_000, 1_500), _first_window(0, 0)
+    (3129, 100100, 2000)
+    """
+    if estimated < 1:
+        return max(MIN_WINDOW, newest)
+    return max(MIN_WINDOW, math.ceil(1.5 * (MAX_RANKED + 1) * newest / estimated))
+
+
+def _ranked_window(
+    session: Session, parsed: ParsedQuery, matches: Select[Any], *, whole: bool, limit: int, offset: int
+) -> tuple[int, list[tuple[int, float]]]:
+    """How many of ``matches`` were taken (the newest ``MAX_RANKED`` + 1) and, when that is final
+    (more than ``MAX_RANKED``, or ``whole``: the window was the whole library), the page of the
+    newest ``MAX_RANKED`` ranked by ts_rank over their ``rank_vector`` (migration 0015), best first,
+    ties newest first.
+
+    One statement: the ids never travel to Python and back. The rank vector holds the title, the
+    summary and the opening of the body, uncompressed in its row, so scoring 1,000 candidates reads
+    1,000 small rows, where the full ``search_vector`` of a Chinese document was fetched from TOAST
+    and decompressed (15 us each). A candidate that matches only further into its body scores 0.
+    The query is computed once (a subquery), not once per row. ts_rank, not ts_rank_cd: half the
+    cost and the same weights by field.
+    """
+    candidates = (
+        matches.order_by(_SEARCH.c.id.desc()).limit(MAX_RANKED + 1).cte("candidates").prefix_with("MATERIALIZED")
+    )
+    counted = select(func.count().label("found")).select_from(candidates).subquery("counted")
+    score = func.ts_rank(_RANK.c.rank_vector, select(_tsquery(parsed)).scalar_subquery(), 1).cast(Float).label("score")
+    newest = select(candidates.c.id).order_by(candidates.c.id.desc()).limit(MAX_RANKED)
+    page = (
+        select(_RANK.c.id, score)
+        .where(
+            _RANK.c.id == any_(func.array(newest.scalar_subquery())), or_(counted.c.found > MAX_RANKED, literal(whole))
+        )
+        .order_by(score.desc(), _RANK.c.id.desc())
         .limit(limit)
         .offset(offset)
+        .lateral("page")
     )
-    return [(r[0], float(r[1])) for r in session.execute(query)]
+    statement = select(counted.c.found, page.c.id, page.c.score).select_from(counted.outerjoin(page, true()))
+    rows = session.execute(statement).all()  # at least one row, the count; no page when not final
+    return int(rows[0][0]), [(int(r[1]), float(r[2])) for r in rows if r[1] is not None]
