@@ -16,6 +16,7 @@ from solidarity.allocation.objectives import (
     Objective,
     binding_capacity_rows,
     capacity_loads,
+    cheapest_with_fills,
     item_groups,
     maxmin_fills,
     optimise,
@@ -23,6 +24,7 @@ from solidarity.allocation.objectives import (
     progressive_filling,
 )
 from solidarity.allocation.problem import parse_problem
+from solidarity.allocation.row_generation import ROW_LIMIT, RowGeneration
 from solidarity.allocation.solver import solve
 
 
@@ -218,6 +220,43 @@ def test_fast_path_gives_the_plain_lp_paths_fills_and_cost_on_random_capacity_co
     # the generator reaches the reductions the fast path relies on
     assert grouped >= 5
     assert shortcut >= 3
+
+
+@pytest.mark.parametrize("row_limit", [0, ROW_LIMIT])
+def test_least_cost_pass_gives_the_whole_programs_cost_whether_rows_are_added_or_the_program_solved_whole(
+    row_limit: int,
+) -> None:
+    # row_limit 0: every problem whose capacities break is solved whole (interior point, per group);
+    # ROW_LIMIT: the broken capacities are added to the program without them, warm-started.
+    rng = random.Random(41)
+    grown = 0
+    for _ in range(40):
+        network = build_network(parse_problem(_coupled_problem(rng)))
+        if network.variables == 0:
+            continue
+        fills = maxmin_fills(network, capacity=True)
+        target = np.maximum(fills * network.pair_request * (1 - 1e-9), 0.0)
+        reachable = np.zeros(network.pairs, dtype=bool)
+        reachable[network.var_pair] = True
+        whole = linprog(
+            network.var_cost,
+            A_ub=sparse.vstack([network.stock_matrix(), network.capacity_matrix()], format="csr"),
+            b_ub=np.concatenate([network.stock_amount, network.capacity_kg]),
+            A_eq=network.pair_matrix()[reachable],
+            b_eq=target[reachable],
+            method="highs",
+        )
+        assert whole.status == 0, whole.message
+        x = cheapest_with_fills(network, fills, feasible=True, row_limit=row_limit)
+        assert float(network.var_cost @ x) == pytest.approx(float(whole.fun), rel=1e-6, abs=1e-6)
+        assert pair_fills(network, x) == pytest.approx(fills, abs=1e-6)
+        assert (capacity_loads(network, x) <= network.capacity_kg + 1e-6).all()
+        used = np.bincount(network.var_stock, weights=x, minlength=len(network.stock_amount))
+        assert (used <= network.stock_amount + 1e-6).all()
+        program = RowGeneration(network, target)
+        if program.grow(binding_capacity_rows(network, target)) and program.added.any():
+            grown += 1
+    assert grown >= 5  # problems where the program without capacities breaks some, and rows are added
 
 
 def test_maxmin_solves_random_capacity_coupled_problems_where_highs_tolerance_once_said_infeasible() -> None:

@@ -15,6 +15,7 @@ from scipy import sparse
 
 from solidarity.allocation.lp import Infeasible, solve_lp
 from solidarity.allocation.network import FloatArray, Network
+from solidarity.allocation.row_generation import ROW_LIMIT, RowGeneration
 
 FILL_TOLERANCE = 1e-9
 WHAT = "the max-min fill"
@@ -62,7 +63,9 @@ def _base_rows(
     return sparse.vstack(blocks, format="csr"), np.concatenate(limits)
 
 
-def cheapest_with_fills(network: Network, fills: FloatArray, *, feasible: bool = False) -> FloatArray:
+def cheapest_with_fills(
+    network: Network, fills: FloatArray, *, feasible: bool = False, row_limit: int = ROW_LIMIT
+) -> FloatArray:
     """The least-cost shipments that give every pair exactly ``fills`` (less a relative 1e-9).
 
     Exact, by three reductions before the one capacity-coupled program:
@@ -70,25 +73,30 @@ def cheapest_with_fills(network: Network, fills: FloatArray, *, feasible: bool =
     1. A route whose capacity cannot bind is left out: no shipment can exceed its pair's target or
        its hub's stock, so if ``Σ kg · min(target, stock)`` over the route's variables fits the
        capacity, every plan meeting the fills keeps to it.
-    2. Items linked by no capacity that can bind are independent transportation problems: all of
-       them are solved together by dual simplex, without capacity rows.
-    3. If that uncoupled optimum keeps every remaining capacity too, it is optimal (it is optimal
-       for a larger set of plans). Otherwise only the items joined through capacities that can bind
-       (a connected group of items, each group separately) are solved again with their capacity rows
-       by interior point with crossover, several times faster than dual simplex there.
+    2. All items are solved together without capacity rows (independent transportation problems,
+       dual simplex). If that optimum keeps every remaining capacity, it is optimal (it is optimal
+       for a larger set of plans). If it breaks a few, only those rows are added and the dual
+       simplex goes on from its basis, until no capacity that can bind is broken (see
+       ``row_generation``): optimal again, for the same reason.
+    3. When more than ``row_limit`` capacities break in one round, the items joined through
+       capacities that can bind (a connected group of items, each group separately) are solved
+       again with all their capacity rows by interior point with crossover, several times faster
+       than dual simplex there.
 
     Raises ``Infeasible`` when no plan with these fills keeps every limit. With ``feasible`` (the
-    fills came from the capacity-coupled progressive filling, so a plan exists), an interior-point
-    "infeasible" on a program feasible only within tolerances is checked again by dual simplex.
+    fills came from the capacity-coupled progressive filling, so a plan exists), an "infeasible" on
+    a program feasible only within tolerances is checked again by dual simplex, a hair looser.
     """
     target = np.maximum(fills * network.pair_request * (1 - FILL_TOLERANCE), 0.0)
     rows = binding_capacity_rows(network, target)
-    x = _least_cost(network, target, np.ones(network.variables, dtype=bool), rows=None)
-    if not len(rows):
-        return x
-    load = capacity_loads(network, x)
-    if np.all(load[rows] <= network.capacity_kg[rows] * (1 + 1e-9) + 1e-9):
-        return x
+    program = RowGeneration(network, target)
+    try:
+        if program.grow(rows, row_limit=row_limit):
+            return program.x
+    except Infeasible:
+        if not feasible:
+            raise
+    x = program.x
     for items, group_rows in item_groups(network, rows):
         variables = np.isin(network.var_item, items)
         try:
@@ -158,17 +166,17 @@ def item_groups(network: Network, rows: np.ndarray) -> list[tuple[np.ndarray, np
 
 
 def _least_cost(
-    network: Network, target: FloatArray, variables: np.ndarray, *, rows: np.ndarray | None, method: str | None = None
+    network: Network, target: FloatArray, variables: np.ndarray, *, rows: np.ndarray, method: str = "highs-ipm"
 ) -> FloatArray:
     """The cheapest shipments on ``variables`` meeting ``target`` for their pairs within stock and the
-    capacity ``rows`` (none: no capacity rows). Other variables come out 0. Dual simplex without
-    capacity rows, interior point with crossover with them, unless ``method`` says otherwise."""
+    capacity ``rows``. Other variables come out 0. Interior point with crossover unless ``method``
+    says otherwise."""
     columns = np.flatnonzero(variables)
     pairs = np.zeros(network.pairs, dtype=bool)
     pairs[network.var_pair[columns]] = True
     limits = [network.stock_matrix()[:, columns]]
     bounds_ = [network.stock_amount]
-    if rows is not None and len(rows):
+    if len(rows):
         limits.append(network.capacity_matrix()[rows][:, columns])
         bounds_.append(network.capacity_kg[rows])
     result = solve_lp(
@@ -177,7 +185,7 @@ def _least_cost(
         np.concatenate(bounds_),
         a_eq=network.pair_matrix()[pairs][:, columns],
         b_eq=target[pairs],
-        method=method or ("highs-ds" if rows is None else "highs-ipm"),
+        method=method,
         what="the least-cost plan with the fair fills",
     )
     x = np.zeros(network.variables)
