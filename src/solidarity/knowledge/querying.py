@@ -309,8 +309,10 @@ def _estimated_matches(session: Session, parsed: ParsedQuery, conditions: list[C
     compiled = (union_all(*queries) if len(queries) > 1 else queries[0]).compile(dialect=session.get_bind().dialect)
     plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
     top = plan[0]["Plan"]
-    rows = [float(p["Plan Rows"]) for p in top["Plans"]] if len(queries) > 1 else [float(top["Plan Rows"])]
-    return math.sqrt(rows[0] * min(rows[1:])) if len(rows) > 1 else rows[0]
+    members = [float(p["Plan Rows"]) for p in top.get("Plans", []) if p.get("Parent Relationship") == "Member"]
+    if len(queries) == 1 or len(members) != len(queries):  # one query, or a branch planned away
+        return float(top["Plan Rows"])
+    return math.sqrt(members[0] * min(members[1:]))
 
 
 def _first_window(newest: int, estimated: float) -> int:
