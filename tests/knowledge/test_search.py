@@ -151,12 +151,14 @@ def test_demo_loads_once_and_the_chinese_guideline_is_searchable(db: sessionmake
         assert service.search(session, "quarantine").items[0].document.language == "en"
 
 
+@pytest.mark.parametrize("max_blocks", [0, 8])  # PostgreSQL: an id range, or the id block lexemes
 def test_a_broad_query_ranks_its_newest_matches_and_reports_a_lower_bound(
-    db: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch
+    db: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch, max_blocks: int
 ) -> None:
     monkeypatch.setattr(querying, "MAX_RANKED", 3)
     # PostgreSQL starts from the 2 newest ids and widens its window
     monkeypatch.setattr(querying, "_first_window", lambda newest, estimated: 2)
+    monkeypatch.setattr(querying, "MAX_BLOCKS", max_blocks)
     with transaction(db) as session:
         oldest_title_hit = add(session, settings, "Triage at the door", "Triage desks.", language="en")
         ids = [add(session, settings, f"Guide {n}", "Fever clinics and triage.", language="en") for n in range(3)]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from solidarity.config import Settings
 from solidarity.db import transaction
 from solidarity.db.migrate import MIGRATIONS, upgrade
-from solidarity.knowledge import service
+from solidarity.knowledge import querying, service
 from solidarity.knowledge.models import Document, DocumentType
 from solidarity.knowledge.schemas import DocumentUpdate
 from solidarity.knowledge.search import cjk_terms
@@ -66,6 +66,18 @@ def test_rank_vector_follows_insert_edit_and_delete(db: sessionmaker[Session], s
         service.delete_document(session, SYSTEM, doc_id)
     with transaction(db) as session:
         assert _rank_vector(session, doc_id) is None
+
+
+def test_each_search_vector_holds_its_id_block(db: sessionmaker[Session]) -> None:
+    rows = [
+        {"id": i, "title": f"Doc {i}", "language": "en", "document_type": DocumentType.GUIDELINE, "cjk_terms": ""}
+        for i in (999, 1000, 2001)
+    ]
+    with transaction(db) as session:
+        session.execute(insert(Document), rows)
+        vectors = dict(session.execute(text("SELECT id, search_vector::text FROM knowledge_search")).all())
+    assert {i: f"'#{i // querying.ID_BLOCK}'" in v for i, v in vectors.items()} == {999: True, 1000: True, 2001: True}
+    assert [f"'#{i // querying.ID_BLOCK}'" for i in (999, 1000, 2001)] == ["'#0'", "'#1'", "'#2'"]
 
 
 def test_chinese_title_match_ranks_before_a_body_match(db: sessionmaker[Session], settings: Settings) -> None:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Select,
     String,
     any_,
+    cast,
     column,
     exists,
     func,
@@ -45,6 +46,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from solidarity.knowledge.models import Document, DocumentCountry, DocumentTopic, DocumentType
@@ -53,6 +55,11 @@ from solidarity.reference.countries import resolve_country
 
 MAX_RANKED = 1000
 """Matches ranked per query; past this the count is a lower bound and the newest matches are ranked."""
+ID_BLOCK = 1000
+"""Each PostgreSQL ``search_vector`` holds the lexeme ``#<id // ID_BLOCK>`` (migration 0015)."""
+MAX_BLOCKS = 8
+"""The most id blocks a search names in its query; a wider window is an id range instead (GIN merges
+the block lists it is given: 34 blocks cost more than the range, 5 cost a tenth of it)."""
 MIN_WINDOW = 2 * MAX_RANKED
 """The fewest newest ids PostgreSQL looks among first, for a term in most documents (see ``_first_window``)."""
 T = TypeVar("T")
@@ -268,7 +275,7 @@ def _search_postgresql(
     window = _first_window(newest, _estimated_matches(session, parsed, conditions))
     while True:
         floor = newest - window
-        query = everything.where(_SEARCH.c.id > floor) if floor > 0 else everything
+        query = _matching(parsed, conditions, _newer_than(floor, newest)) if floor > 0 else everything
         found, ranked = _ranked_window(session, parsed, query, whole=floor <= 0, limit=limit, offset=offset)
         if found > MAX_RANKED or floor <= 0:
             break
@@ -290,9 +297,34 @@ _RESTORE_SCANS = text(
 )
 
 
-def _matching(parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> Select[Any]:
-    matched = _SEARCH.c.search_vector.op("@@", is_comparison=True)(_tsquery(parsed))
-    return select(_SEARCH.c.id).where(matched, *conditions)
+def _matching(
+    parsed: ParsedQuery, conditions: list[ColumnElement[bool]], newer: str | ColumnElement[bool] | None = None
+) -> Select[Any]:
+    """The ids matching ``parsed`` and ``conditions``, among ``newer`` ids (``_newer_than``) if given."""
+    tsquery, in_range = _tsquery(parsed), []
+    if isinstance(newer, str):
+        tsquery = tsquery.op("&&")(cast(newer, TSQUERY))
+    elif newer is not None:
+        in_range.append(newer)
+    matched = _SEARCH.c.search_vector.op("@@", is_comparison=True)(tsquery)
+    return select(_SEARCH.c.id).where(matched, *conditions, *in_range)
+
+
+def _newer_than(floor: int, newest: int) -> str | ColumnElement[bool]:
+    """The ids above ``floor``: when they span at most ``MAX_BLOCKS`` blocks of ``ID_BLOCK`` ids, a
+    query for their block lexemes (migration 0015), which the GIN scan answers together with the
+    terms, jumping through a common term's list to those blocks; else an id range, whose bitmap is
+    ANDed with the terms' whole lists.
+
+    >>> _newer_than(96_858, 100_000)
+    "'#96' | '#97' | '#98' | '#99' | '#100'"
+    >>> str(_newer_than(66_806, 100_000))
+    'knowledge_search.id > :id_1'
+    """
+    first, last = floor // ID_BLOCK, newest // ID_BLOCK
+    if last - first < MAX_BLOCKS:
+        return " | ".join(f"'#{block}'" for block in range(first, last + 1))
+    return _SEARCH.c.id > floor
 
 
 def _estimated_matches(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> float:

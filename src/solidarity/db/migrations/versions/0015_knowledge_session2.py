@@ -1,4 +1,4 @@
-"""knowledge: PostgreSQL ranks a search over a small vector kept inline, beside the matching vector
+"""knowledge: PostgreSQL ranks over a small inline vector, and finds the newest matches by id block
 
 Revision ID: 0015
 Revises: 0014
@@ -16,6 +16,12 @@ are blanked before the words are taken (the English parser keeps a run as one lo
 query reaches). It is stored uncompressed in the row (``STORAGE MAIN`` with ``toast_tuple_target``
 8160: only a vector over about 8 KB is compressed), so a score reads one heap row.
 ``search_vector`` still decides what matches.
+
+Each ``search_vector`` also gets the lexeme ``#<id / 1000>``, its block of 1,000 ids (no query
+word can produce a ``#``). A search limited to the newest ids ANDs its terms with the blocks it
+wants (``'#97' | '#98' | '#99'``) inside the one GIN scan: GIN walks the small block lists and
+jumps through a common term's long list to the ids they hold, where ANDing with a primary-key
+range first read the whole list (a term in half the library: 48,000 ids, 5-8 ms, now 0.6 ms).
 
 ``knowledge_cjk_terms(text)`` is ``knowledge.search.cjk_terms`` in SQL (a test compares them), so
 the trigger can split each field; the trigger fills both tables in the same transaction as each
@@ -67,17 +73,18 @@ _RANK_VECTOR = " || ".join(
         _field("{row}body_text", 300, 30, "C"),
     ]
 )
-# Revision 0013's matching vector and upsert, unchanged.
+# Revision 0013's matching vector and upsert; the upgrade adds the id block lexeme to the vector.
 _VECTOR = (
     "setweight(to_tsvector('english'::regconfig, coalesce({row}title, '')), 'A') || "
     "setweight(to_tsvector('english'::regconfig, coalesce({row}summary, '')), 'B') || "
     "setweight(to_tsvector('english'::regconfig, coalesce({row}body_text, '')), 'C') || "
     "setweight(to_tsvector('simple'::regconfig, coalesce({row}cjk_terms, '')), 'B')"
 )
+_BLOCK = "array_to_tsvector(ARRAY['#' || ({row}id / 1000)])"
 _COLUMNS = "id, language, document_type, organisation_id, published_on, search_vector"
 _SEARCH_UPSERT = (
     f"INSERT INTO knowledge_search ({_COLUMNS}) VALUES (NEW.id, NEW.language, NEW.document_type, "  # noqa: S608
-    f"NEW.organisation_id, NEW.published_on, {_VECTOR.format(row='NEW.')}) "
+    "NEW.organisation_id, NEW.published_on, {vector}) "
     "ON CONFLICT (id) DO UPDATE SET language = EXCLUDED.language, document_type = EXCLUDED.document_type, "
     "organisation_id = EXCLUDED.organisation_id, published_on = EXCLUDED.published_on, "
     "search_vector = EXCLUDED.search_vector; "
@@ -100,10 +107,12 @@ _UPGRADE = [
     "ALTER TABLE knowledge_search_rank ALTER COLUMN rank_vector SET STORAGE MAIN",
     f"INSERT INTO knowledge_search_rank (id, rank_vector) SELECT id, {_RANK_VECTOR.format(row='')} "  # noqa: S608
     "FROM knowledge_documents ORDER BY id",
-    _SYNC.format(body=_SEARCH_UPSERT + _RANK_UPSERT),
+    "UPDATE knowledge_search SET search_vector = search_vector || array_to_tsvector(ARRAY['#' || (id / 1000)])",
+    _SYNC.format(body=_SEARCH_UPSERT.format(vector=f"{_VECTOR} || {_BLOCK}".format(row="NEW.")) + _RANK_UPSERT),
 ]
 _DOWNGRADE = [
-    _SYNC.format(body=_SEARCH_UPSERT),
+    _SYNC.format(body=_SEARCH_UPSERT.format(vector=_VECTOR.format(row="NEW."))),
+    "UPDATE knowledge_search SET search_vector = ts_delete(search_vector, '#' || (id / 1000))",
     "DROP TABLE knowledge_search_rank",
     "DROP FUNCTION knowledge_cjk_terms(text)",
 ]
