@@ -18,7 +18,7 @@ from solidarity.knowledge.search import cjk_terms
 from tests.conftest import ENGINE
 from tests.knowledge.test_search import SYSTEM, add
 
-pytestmark = pytest.mark.skipif(ENGINE != "postgresql", reason="the rank vectors exist on PostgreSQL only")
+pytestmark = pytest.mark.skipif(ENGINE != "postgresql", reason="PostgreSQL's search objects and planner settings")
 
 
 def _rank_vector(session: Session, doc_id: int) -> str | None:
@@ -103,3 +103,20 @@ def test_upgrade_builds_the_rank_vectors_of_existing_documents(engine: Engine) -
         vector = connection.scalar(text("SELECT rank_vector::text FROM knowledge_search_rank"))
     mask, cover, bigram = cjk_terms("口罩").split()  # 口, 罩, 口罩
     assert vector == f"'guidanc':2A 'mask':1A '{mask}':3B '{bigram}':5B '{cover}':4B"
+
+
+@pytest.mark.parametrize("before", ["on", "off"])
+def test_a_search_leaves_the_scan_settings_as_it_found_them(
+    db: sessionmaker[Session], settings: Settings, monkeypatch: pytest.MonkeyPatch, before: str
+) -> None:
+    monkeypatch.setattr(querying, "MAX_RANKED", 1)
+    monkeypatch.setattr(querying, "_first_window", lambda newest, estimated: 1)  # widens: a second pass
+    monkeypatch.setattr(querying, "MAX_BLOCKS", 0)  # an id range: one id, then all of them
+    show = text("SELECT current_setting('enable_seqscan'), current_setting('enable_indexscan')")
+    with transaction(db) as session:
+        for n in range(3):
+            add(session, settings, f"Triage {n}", "Triage desks.", language="en")
+        session.execute(text(f"SET LOCAL enable_seqscan = {before}"))
+        session.execute(text(f"SET LOCAL enable_indexscan = {before}"))
+        assert service.search(session, "triage").count == 1
+        assert tuple(session.execute(show).one()) == (before, before)

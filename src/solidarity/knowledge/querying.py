@@ -264,25 +264,24 @@ def _search_postgresql(
     Ordering every match by id visits a heap row per match (10,000 pages for a term in a sixth of
     the library: 110 ms), and the planner would rather walk the ids backwards testing each row's
     tsvector, read out of line: 28 us a row, 340 ms. So the bitmap is forced (for this search only:
-    ``_FORCE_BITMAPS``, ``_RESTORE_SCANS``) and ANDed with an id range over the newest ids: first as
+    ``_FORCE_BITMAPS``; the search statement sets them back) and ANDed with an id range over the newest ids: first as
     wide as the planner's estimate of the matches says holds 1.5 times ``MAX_RANKED`` + 1 of them
     (``_first_window``), then wider by the density of matches seen so far (the whole library when
     none were) until ``MAX_RANKED`` + 1 matches are found or the range covers the whole library.
     """
     everything = _matching(parsed, conditions)
     newest, seqscan, indexscan, _, _ = session.execute(_FORCE_BITMAPS).one()
-    newest = int(newest or 0)
-    window = _first_window(newest, _estimated_matches(session, parsed, conditions))
+    newest, settings = int(newest or 0), (str(seqscan), str(indexscan))
+    window = _first_window(newest, _estimated_matches(session, parsed, conditions, everything))
     while True:
         floor = newest - window
         query = _matching(parsed, conditions, _newer_than(floor, newest)) if floor > 0 else everything
-        found, ranked = _ranked_window(session, parsed, query, whole=floor <= 0, limit=limit, offset=offset)
+        found, ranked = _ranked_window(session, parsed, query, floor <= 0, settings, limit=limit, offset=offset)
         if found > MAX_RANKED or floor <= 0:
-            break
+            return found, ranked
+        session.execute(_FORCE_BITMAPS)  # the search set them back as it ran
         # Widen to where the matches seen so far say 1.5 times enough would be; none seen: everything.
         window = max(window * 2, window * (MAX_RANKED + 1) * 3 // (2 * found)) if found else newest
-    session.execute(_RESTORE_SCANS, {"seqscan": seqscan, "indexscan": indexscan})
-    return found, ranked
 
 
 _FORCE_BITMAPS = text(
@@ -292,9 +291,7 @@ _FORCE_BITMAPS = text(
     "OFFSET 0) AS was"
 )
 """The newest id and the two settings as they were, then both scans off (OFFSET 0: read before set)."""
-_RESTORE_SCANS = text(
-    "SELECT set_config('enable_seqscan', :seqscan, true), set_config('enable_indexscan', :indexscan, true)"
-)
+_SCANS = ("enable_seqscan", "enable_indexscan")
 
 
 def _matching(
@@ -327,9 +324,11 @@ def _newer_than(floor: int, newest: int) -> str | ColumnElement[bool]:
     return _SEARCH.c.id > floor
 
 
-def _estimated_matches(session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]]) -> float:
-    """How many documents the planner expects to match, from ANALYZE's most common lexemes and values
-    (a rare lexeme is guessed rarer than the rarest common one).
+def _estimated_matches(
+    session: Session, parsed: ParsedQuery, conditions: list[ColumnElement[bool]], everything: Select[Any]
+) -> float:
+    """How many documents the planner expects ``everything`` (the query's matches) to return, from
+    ANALYZE's most common lexemes and values (a rare lexeme is guessed rarer than the rarest common one).
 
     The planner takes the terms of a query as independent, which underestimates words that go
     together ("ventilator oxygen": 2,342 estimated, 9,370 match) and so widens the first window
@@ -337,7 +336,7 @@ def _estimated_matches(session: Session, parsed: ParsedQuery, conditions: list[C
     match. With several terms the estimate is the geometric mean of the two (one EXPLAIN for all).
     """
     terms = [ParsedQuery([w], [], []) for w in parsed.words] + [ParsedQuery([], [t], []) for t in parsed.cjk]
-    queries = [_matching(parsed, conditions)] + ([_matching(t, conditions) for t in terms] if len(terms) > 1 else [])
+    queries = [everything] + ([_matching(t, conditions) for t in terms] if len(terms) > 1 else [])
     compiled = (union_all(*queries) if len(queries) > 1 else queries[0]).compile(dialect=session.get_bind().dialect)
     plan = session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar_one()
     top = plan[0]["Plan"]
@@ -360,24 +359,33 @@ def _first_window(newest: int, estimated: float) -> int:
 
 
 def _ranked_window(
-    session: Session, parsed: ParsedQuery, matches: Select[Any], *, whole: bool, limit: int, offset: int
+    session: Session,
+    parsed: ParsedQuery,
+    matches: Select[Any],
+    whole: bool,
+    settings: tuple[str, str],
+    *,
+    limit: int,
+    offset: int,
 ) -> tuple[int, list[tuple[int, float]]]:
     """How many of ``matches`` were taken (the newest ``MAX_RANKED`` + 1) and, when that is final
     (more than ``MAX_RANKED``, or ``whole``: the window was the whole library), the page of the
     newest ``MAX_RANKED`` ranked by ts_rank over their ``rank_vector`` (migration 0015), best first,
     ties newest first.
 
-    One statement: the ids never travel to Python and back. The rank vector holds the title, the
-    summary and the opening of the body, uncompressed in its row, so scoring 1,000 candidates reads
-    1,000 small rows, where the full ``search_vector`` of a Chinese document was fetched from TOAST
-    and decompressed (15 us each). A candidate that matches only further into its body scores 0.
-    The query is computed once (a subquery), not once per row. ts_rank, not ts_rank_cd: half the
-    cost and the same weights by field.
+    One statement: the ids never travel to Python and back, and it sets the scan settings back to
+    ``settings`` (what ``_FORCE_BITMAPS`` found) as it runs, which only later statements see. The
+    rank vector holds the title, the summary and the opening of the body, uncompressed in its row,
+    so scoring 1,000 candidates reads 1,000 small rows, where the full ``search_vector`` of a
+    Chinese document was fetched from TOAST and decompressed (15 us each). A candidate that matches
+    only further into its body scores 0. The query is computed once (a subquery), not once per
+    row. ts_rank, not ts_rank_cd: half the cost and the same weights by field.
     """
     candidates = (
         matches.order_by(_SEARCH.c.id.desc()).limit(MAX_RANKED + 1).cte("candidates").prefix_with("MATERIALIZED")
     )
-    counted = select(func.count().label("found")).select_from(candidates).subquery("counted")
+    restore = [func.set_config(name, value, True) for name, value in zip(_SCANS, settings, strict=True)]
+    counted = select(func.count().label("found"), *restore).select_from(candidates).subquery("counted")
     score = func.ts_rank(_RANK.c.rank_vector, select(_tsquery(parsed)).scalar_subquery(), 1).cast(Float).label("score")
     newest = select(candidates.c.id).order_by(candidates.c.id.desc()).limit(MAX_RANKED)
     page = (
