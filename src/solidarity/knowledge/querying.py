@@ -314,11 +314,11 @@ def _newer_than(floor: int, newest: int) -> str | ColumnElement[bool]:
     ANDed with the terms' whole lists.
 
     >>> _newer_than(96_858, 100_000)
-    "'#96' | '#97' | '#98' | '#99' | '#100'"
+    "'#96' | '#97' | '#98' | '#99' | '#100' | '#101'"
     >>> str(_newer_than(66_806, 100_000))
     'knowledge_search.id > :id_1'
     """
-    first, last = floor // ID_BLOCK, newest // ID_BLOCK
+    first, last = floor // ID_BLOCK, newest // ID_BLOCK + 1  # + 1: ids added since ``newest`` was read
     if last - first < MAX_BLOCKS:
         return " | ".join(f"'#{block}'" for block in range(first, last + 1))
     return _SEARCH.c.id > floor
