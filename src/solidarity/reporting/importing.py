@@ -4,11 +4,14 @@ Figures stream in, are resolved to areas once per distinct area reference, check
 rows before them (duplicates, falling cumulatives, negative or blank new counts, future dates,
 weekly data labelled daily), compared with the current figures, and only what changed is written,
 in one new ``ReportVersion``. Memory stays flat: figures are held per area (files come sorted by
-area, then date) as tuples and written in batches through the driver (``executemany`` on SQLite,
-``COPY`` on PostgreSQL); duplicates are remembered in one bit per day and series. Only the new
-``Figure`` rows cross from Python to the database: the current figures follow from them in one
-set-based ``INSERT ... SELECT ... ON CONFLICT`` and the daily totals in one ``INSERT ... SELECT
-... GROUP BY`` per series kind.
+area, then date) and written in batches (``reporting.writing``); duplicates are remembered in one
+byte per day and series.
+
+Figures come one by one (``RawFigure``) or, from a parser that reads clean blocks at once, as
+runs of one series (``FigureRun``). A run is checked with array operations when nothing in it
+needs a closer look (no repeated or backward date, no earlier version in its dates to compare
+with, no date in the future); otherwise its figures go the one-by-one way. Both give the same
+figures, flags, warnings and counts (``tests/reporting/test_import_runs.py`` compares them).
 
 Counting: ``rows_read`` counts records (lines) read; ``accepted``, ``flagged``, ``rejected`` and
 ``unchanged`` count figures, one per area, date and measure, except that a record a parser refuses
@@ -19,6 +22,7 @@ carrying a warning (a negative new count, a falling cumulative).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import json
 import operator
@@ -192,8 +196,15 @@ class Pipeline:
         Raises ``Invalid`` in the error modes when any figure is bad (the caller's transaction then
         rolls back whatever was written, so nothing of the import remains).
         """
-        self._read(figures)
-        return self._finish()
+        # The import makes millions of short-lived rows and tuples, and every full collection of the
+        # cyclic garbage collector would walk all the objects the process held before it (the
+        # application, SQLAlchemy's metadata): frozen, they are left out of those walks until the end.
+        gc.freeze()
+        try:
+            self._read(figures)
+            return self._finish()
+        finally:
+            gc.unfreeze()
 
     def _read(self, figures: Iterable[RawFigure | FigureRun]) -> None:
         report = self.report
@@ -383,7 +394,7 @@ class Pipeline:
         falls[0] = previous is not None and previous.cumulative is not None and int(cumulative[0]) < previous.cumulative
         negative = new < 0
         flagged = np.flatnonzero(falls | negative).tolist()
-        flags: list[str | None] | None = None
+        flags: dict[int, str] = {}
         if flagged:
             flags = self._flag_run(run, measure, previous, flagged, falls, negative)
         self._last[key] = _Previous(last, last, int(cumulative[-1]))
@@ -398,7 +409,6 @@ class Pipeline:
                 ones = np.ones(count, dtype=np.int64)
                 writer.sums_of(frequency, measure, region, first_day).add(days, new, ones, cumulative, ones)
             writer.add_run(version_id, area_id, frequency, measure, days, new, cumulative, flags)
-            writer.written(version_id, area_id, frequency, measure, first, last)
         return True
 
     def _flag_run(
@@ -409,9 +419,9 @@ class Pipeline:
         flagged: list[int],
         falls: npt.NDArray[np.bool_],
         negative: npt.NDArray[np.bool_],
-    ) -> list[str | None]:
-        """The flags of a run's figures as JSON text (``None`` for most), each warned of as ``_check_series`` does."""
-        flags: list[str | None] = [None] * len(run.days)
+    ) -> dict[int, str]:
+        """The flags of a run's flagged figures by position, as JSON text, each warned of as ``_check_series`` does."""
+        flags: dict[int, str] = {}
         warning = self.problems.warning
         for at in flagged:
             line = run.first_line + at

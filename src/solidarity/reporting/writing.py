@@ -11,13 +11,26 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Iterator, Sequence
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Date, Integer, String, Table, bindparam, delete, func, insert, literal, select, text, union_all
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from solidarity.reporting.models import AreaKind, CurrentFigure, DailyTotal, ReportingArea, ReportVersion
@@ -28,6 +41,20 @@ BATCH_ROWS = 10_000
 _Days = npt.NDArray[np.int64]
 
 _FIGURE_COLUMNS = "version_id, area_id, date, frequency, measure, new_value, cumulative_value, flags"
+_INSERT_RUN = f"""
+INSERT INTO reporting_figures ({_FIGURE_COLUMNS})
+SELECT :version, :area, json_extract(value, '$[0]'), :frequency, :measure, json_extract(value, '$[1]'),
+    json_extract(value, '$[2]'), NULL
+FROM json_each(:figures)
+"""  # noqa: S608 - constant text, values bound
+"""A run's figures without flags on SQLite, as one JSON text: [date, new, cumulative] per figure."""
+_INSERT_FLAGGED = f"""
+INSERT INTO reporting_figures ({_FIGURE_COLUMNS})
+SELECT :version, :area, json_extract(value, '$[0]'), :frequency, :measure, json_extract(value, '$[1]'),
+    json_extract(value, '$[2]'), json_extract(value, '$[3]')
+FROM json_each(:figures)
+"""  # noqa: S608 - constant text, values bound
+"""A run's flagged figures: [date, new, cumulative, flags as JSON text] each."""
 _CURRENT_COLUMNS = "area_id, frequency, measure, date, version_id, new_value, cumulative_value, flags"
 _INSERT_CURRENT = f"""
 INSERT INTO reporting_current_figures ({_CURRENT_COLUMNS})
@@ -93,21 +120,21 @@ class DaySums:
         start = other.base - self.base
         self.values[:, start : start + other.values.shape[1]] += other.values
 
-    def rows(self, scope: str, frequency: str, measure: str, version: int) -> Iterator[dict[str, Any]]:
-        """``DailyTotal`` rows of the dates with figures."""
+    def rows(self, scope: str, frequency: str, measure: str, version: int) -> Iterator[tuple[Any, ...]]:
+        """``DailyTotal`` rows (in ``TOTAL_COLUMNS`` order) of the dates with figures."""
         values = self.values
         for at in np.flatnonzero(values[4]).tolist():
             new, new_counted, cumulative, cumulative_counted, figures = values[:, at].tolist()
-            yield {
-                "scope": scope,
-                "frequency": frequency,
-                "measure": measure,
-                "date": dt.date.fromordinal(self.base + at),
-                "new_value": new if new_counted else None,
-                "cumulative_value": cumulative if cumulative_counted else None,
-                "areas": figures,
-                "version_id": version,
-            }
+            yield (
+                scope,
+                frequency,
+                measure,
+                dt.date.fromordinal(self.base + at),
+                new if new_counted else None,
+                cumulative if cumulative_counted else None,
+                figures,
+                version,
+            )
 
 
 class Writer:
@@ -124,6 +151,7 @@ class Writer:
         self.iso_dates: dict[dt.date, str] = {}
         """Dates as SQLite stores them, each formatted once (one entry per distinct date)."""
         self._day_values: dict[int, Any] = {}
+        self._day_span: tuple[int, int] | None = None
         """Date ordinals as the driver takes them: ISO text on SQLite, dates on PostgreSQL."""
         self.touched: dict[tuple[str, str], Touched] = {}
         self.started = False
@@ -162,16 +190,26 @@ class Writer:
             span.last = max(span.last, last)
 
     def written(
-        self, version_id: int, area_id: int, frequency: str, measure: str, first: dt.date, last: dt.date
+        self,
+        version_id: int,
+        area_id: int,
+        frequency: str,
+        measure: str,
+        first: dt.date,
+        last: dt.date,
+        *,
+        is_current: bool = False,
     ) -> None:
-        """Note that figures of this series between ``first`` and ``last`` were written (or wait to be)."""
-        key = (area_id, frequency, measure)
-        span = self.pending.get(key)
-        if span is None:
-            self.pending[key] = [first, last]
-        else:
-            span[0] = min(span[0], first)
-            span[1] = max(span[1], last)
+        """Note that figures of this series between ``first`` and ``last`` were written (or wait to be),
+        and unless ``is_current`` that they are still to be brought into the current figures."""
+        if not is_current:
+            key = (area_id, frequency, measure)
+            span = self.pending.get(key)
+            if span is None:
+                self.pending[key] = [first, last]
+            else:
+                span[0] = min(span[0], first)
+                span[1] = max(span[1], last)
         self.areas.add(area_id)
         self.versions.add(version_id)
         self.touch(frequency, measure, first, last)
@@ -191,16 +229,42 @@ class Writer:
         days: _Days,
         new: _Days,
         cumulative: _Days,
-        flags: Sequence[str | None] | None,
+        flags: dict[int, str],
     ) -> None:
-        """Queue the figures of one series given as arrays (no value blank), ``flags`` as JSON text or ``None``."""
+        """Write the figures of one series given as arrays (no value blank); ``flags`` by position, as JSON text.
+
+        The caller has made sure no current figure lies in the run's dates and that this import had
+        none of them before, so on SQLite the run goes into the current figures at once too.
+        """
         day_list = days.tolist()
         values = self._day_values
-        for day in set(day_list).difference(values):
-            date = dt.date.fromordinal(day)
-            values[day] = date.isoformat() if self.is_sqlite else date
-        rows = self.figures
+        self._know_days(day_list[0], day_list[-1])
+        first, last = dt.date.fromordinal(day_list[0]), dt.date.fromordinal(day_list[-1])
         repeat = itertools.repeat
+        if self.is_sqlite:
+            # The values cross as JSON text that SQLite takes apart in C, a batch of runs in a few
+            # statements, instead of eight bound parameters per row (the cost of executemany on a large
+            # file). The few flagged figures go apart, so the others need no flags column.
+            plain = (days, new, cumulative)
+            if flags:
+                kept = np.ones(len(day_list), dtype=bool)
+                kept[list(flags)] = False
+                plain = (days[kept], new[kept], cumulative[kept])
+            figures = list(
+                zip(map(values.__getitem__, plain[0].tolist()), plain[1].tolist(), plain[2].tolist(), strict=True)
+            )
+            flagged = [(values[day_list[at]], int(new[at]), int(cumulative[at]), text) for at, text in flags.items()]
+            named = {"version": version_id, "area": area_id, "frequency": frequency, "measure": measure}
+            connection = self.session.connection()
+            connection.exec_driver_sql(_INSERT_RUN, named | {"figures": json.dumps(figures)})
+            if flagged:
+                connection.exec_driver_sql(_INSERT_FLAGGED, named | {"figures": json.dumps(flagged)})
+            # No current figure lies in the run's dates: a plain insert of its rows.
+            dates = {"first": values[day_list[0]], "last": values[day_list[-1]]}
+            connection.exec_driver_sql(_INSERT_CURRENT, named | dates)
+            self.written(version_id, area_id, frequency, measure, first, last, is_current=True)
+            return
+        rows = self.figures
         rows.extend(
             zip(
                 repeat(version_id),
@@ -210,26 +274,45 @@ class Writer:
                 repeat(measure),
                 new.tolist(),
                 cumulative.tolist(),
-                flags if flags is not None else repeat(None),
+                map(flags.get, range(len(day_list))),
                 strict=False,  # the repeats are endless
             )
         )
+        self.written(version_id, area_id, frequency, measure, first, last)
         if len(rows) >= BATCH_ROWS:
             self.flush()
 
+    def _know_days(self, first: int, last: int) -> None:
+        """Have every day from ``first`` to ``last`` as the driver takes it (the days known stay one span)."""
+        known = self._day_span
+        missing: Iterable[int]
+        if known is None:
+            missing = range(first, last + 1)
+            known = (first, last)
+        else:
+            missing = itertools.chain(range(first, known[0]), range(known[1] + 1, last + 1))
+            known = (min(first, known[0]), max(last, known[1]))
+        for day in missing:
+            date = dt.date.fromordinal(day)
+            self._day_values[day] = date.isoformat() if self.is_sqlite else date
+        self._day_span = known
+
     def flush(self) -> None:
-        if not self.figures:
-            return
-        rows, self.figures = self.figures, []
+        if self.figures:
+            rows, self.figures = self.figures, []
+            self._write("reporting_figures", _FIGURE_COLUMNS, rows)
+
+    def _write(self, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+        """Write ``rows`` through the driver: ``executemany`` on SQLite, ``COPY`` on PostgreSQL."""
         connection = self.session.connection()
         if self.is_sqlite:
-            sql = f"INSERT INTO reporting_figures ({_FIGURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
-            connection.exec_driver_sql(sql, rows)
+            marks = ", ".join("?" * len(columns.split(",")))
+            connection.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # noqa: S608
             return
         # PostgreSQL: COPY is several times faster than batched INSERTs, in the same transaction.
         raw = connection.connection.driver_connection
         assert raw is not None
-        with raw.cursor() as cursor, cursor.copy(f"COPY reporting_figures ({_FIGURE_COLUMNS}) FROM STDIN") as copy:
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             write_row = copy.write_row
             for row in rows:
                 write_row(row)
@@ -237,9 +320,11 @@ class Writer:
     def sync(self, version_id: int | None) -> None:
         """Write what waits and bring the current figures up to date with it."""
         self.flush()
-        if version_id is None or not self.pending:
+        if version_id is None:
             return
         self._check_keys()
+        if not self.pending:
+            return
         # A series synced before may have written dates inside the new range: those rows are rewritten.
         replaces = self.replaces or not self.synced.isdisjoint(self.pending)
         sql = text(_UPSERT_CURRENT if replaces else _INSERT_CURRENT).bindparams(*_CURRENT_PARAMETERS)
@@ -259,9 +344,11 @@ class Writer:
         Raises ``RuntimeError`` (a fault of the import, not of the file) when an area or the version
         has no row; the caller's transaction then leaves nothing behind.
         """
+        if not self.areas and not self.versions:
+            return
         areas = sorted(self.areas)
         self.areas.clear()
-        found = self.session.scalar(select(func.count()).where(ReportingArea.id.in_(areas))) if areas else 0
+        found = self.session.scalar(select(func.count()).where(ReportingArea.id.in_(areas)))
         versions = sorted(self.versions)
         self.versions.clear()
         found_versions = self.session.scalar(select(func.count()).where(ReportVersion.id.in_(versions)))
@@ -276,7 +363,7 @@ class Writer:
         writing; elsewhere they are recomputed from the current figures (``refresh_totals``).
         """
         recompute: dict[tuple[str, str], Touched] = {}
-        rows: list[dict[str, Any]] = []
+        rows: list[tuple[Any, ...]] = []
         for (frequency, measure), span in self.touched.items():
             covered = self.totalled.get((frequency, measure))
             if covered is not None and covered[0] <= span.last and span.first <= covered[1]:
@@ -287,10 +374,7 @@ class Writer:
                 if (sum_frequency, sum_measure) != (frequency, measure):
                     continue
                 if region is not None:
-                    for row in sums.rows(region, frequency, measure, version_id):
-                        rows.append(row)
-                        if len(rows) >= BATCH_ROWS:
-                            self._insert_totals(rows)
+                    rows.extend(sums.rows(region, frequency, measure, version_id))
                 if world is None:
                     world = DaySums(sums.base + 64)
                 world.merge(sums)
@@ -299,12 +383,12 @@ class Writer:
             self._insert_totals(rows)
         refresh_totals(self.session, recompute)
 
-    def _insert_totals(self, rows: list[dict[str, Any]]) -> None:
-        """Insert ``rows`` in batches through Core (the ORM's bulk insert holds far more per row), then empty it."""
-        connection = self.session.connection()
-        table = cast(Table, DailyTotal.__table__)
+    def _insert_totals(self, rows: list[tuple[Any, ...]]) -> None:
+        """Insert ``rows`` in batches, then empty it (the sums are a few rows per date, region and series kind)."""
+        if self.is_sqlite:
+            rows[:] = [(*row[:3], row[3].isoformat(), *row[4:]) for row in rows]
         for start in range(0, len(rows), BATCH_ROWS):
-            connection.execute(insert(table), rows[start : start + BATCH_ROWS])
+            self._write("reporting_totals", ", ".join(TOTAL_COLUMNS), rows[start : start + BATCH_ROWS])
         rows.clear()
 
 
@@ -322,10 +406,10 @@ def refresh_totals(session: Session, touched: dict[tuple[str, str], Touched]) ->
                 DailyTotal.date.between(span.first, span.last),
             )
         )
-        session.execute(insert(DailyTotal).from_select(_TOTAL_COLUMNS, _totals_query(frequency, measure, span)))
+        session.execute(insert(DailyTotal).from_select(TOTAL_COLUMNS, _totals_query(frequency, measure, span)))
 
 
-_TOTAL_COLUMNS = ["scope", "frequency", "measure", "date", "new_value", "cumulative_value", "areas", "version_id"]
+TOTAL_COLUMNS = ["scope", "frequency", "measure", "date", "new_value", "cumulative_value", "areas", "version_id"]
 
 
 def _totals_query(frequency: str, measure: str, span: Touched) -> Any:

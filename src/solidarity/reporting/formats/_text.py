@@ -196,7 +196,7 @@ class CsvRows:
                 len(rows) != count
                 or last is None
                 or any("\n" in field or "\r" in field for field in last)
-                or any(len(row) != width for row in rows)
+                or set(map(len, rows)) != {width}
             ):
                 self._put_back(data)
                 return

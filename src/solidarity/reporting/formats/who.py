@@ -217,7 +217,7 @@ def _runs(
     """
     columns = list(zip(*block, strict=True))
     codes, names = columns[index["Country_code"]], columns[index["Country"]]
-    groups = [(key, sum(1 for _ in group)) for key, group in itertools.groupby(zip(codes, names, strict=True))]
+    groups = [(key, len(list(group))) for key, group in itertools.groupby(zip(codes, names, strict=True))]
     if len(groups) * MIN_RUN_ROWS > len(block):
         return None
     date_texts = columns[index["Date_reported"]]

@@ -11,11 +11,11 @@ b-tree, which also serves ``as_of`` reads), and the id and foreign keys are gone
 
 - nothing read the id; the import finds its own rows by series and date range instead of by id;
 - figures are written only by ``reporting.importing``, with area ids the import looked up or
-  created and the version id it created, all in the same transaction; before anything derived is
-  written, the import checks in one query that every area it wrote exists
-  (``tests/reporting/test_importing.py`` shows an import with a bad area id fails and leaves
-  nothing); areas and versions are never deleted. The current-figures table dropped its foreign
-  keys for the same reasons in migration 0010.
+  created and the version id it created, all in the same transaction; before the import ends,
+  it checks in one query each that every area and version it wrote figures of exists, and fails
+  otherwise, so the transaction leaves nothing (``tests/reporting/test_importing.py`` shows it for
+  a bad area id and a bad version id); areas and versions are never deleted. The current-figures
+  table dropped its foreign keys for the same reasons in migration 0010.
 
 Existing figures are copied into the new table.
 
