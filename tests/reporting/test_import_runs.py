@@ -176,3 +176,18 @@ def test_runs_with_repeats_gaps_and_bad_rows_are_refused_or_skipped_as_single_fi
     assert "error" in reports[0]
     assert reports[1]["rejected"] > 0
     assert reports[1]["version"] is not None  # (not 1 on PostgreSQL: the failed import used a sequence value)
+
+
+def test_counts_written_oddly_read_the_same_from_bytes_as_from_text(
+    db: sessionmaker[Session], second_db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # Blocks read straight from their bytes take digits and a leading minus only; a plus sign, spaces,
+    # leading zeros, "-0" or a blank must come out as Python's int() and the one-by-one path read them.
+    lines = _lines(AREAS[:4], dt.date(2019, 1, 1), 1_500, seed=7)
+    # The first block (about 5,800 lines) is read from its text, the second row by row (a blank).
+    odd = {300: "+5", 1_100: " 7", 1_900: "007", 2_700: "-0", 3_500: "1_000", 4_300: "00", 5_900: ""}
+    for at, text in odd.items():
+        date, code, name, region, _new, cases, new_deaths, deaths = lines[at].split(",")
+        lines[at] = ",".join([date, code, name, region, text, cases, new_deaths, deaths])
+    reports = _imports_agree(db, second_db, monkeypatch, tmp_path, [(_text(lines), OnError.SKIP)])
+    assert reports[0]["rows_read"] == len(lines)

@@ -16,6 +16,9 @@ import io
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import numpy as np
+import numpy.typing as npt
+
 from solidarity.errors import Invalid
 from solidarity.imports import Problems
 
@@ -89,6 +92,55 @@ def _has_undecodable(text: str) -> bool:
     return any("\udc80" <= ch <= "\udcff" for ch in text)
 
 
+Offsets = npt.NDArray[np.intp]
+Fields = tuple[npt.NDArray[np.uint8], Offsets, Offsets]
+"""A block's bytes and the start and end offset of every field, one row of ``width`` per line."""
+
+
+class Chunk:
+    """Rows of a CSV file from one block read at once, or one row read on its own.
+
+    ``fields`` is set for a block without quotes, carriage returns or zero bytes, where every line
+    has exactly the header's number of commas: there the fields are the bytes between separators,
+    so a parser may read columns straight from the bytes; ``rows`` (parsed on first use) is the same
+    block as lists of strings.
+    """
+
+    __slots__ = ("_rows", "_text", "fields", "start")
+
+    def __init__(
+        self, start: int, rows: list[list[str]] | None = None, *, text: str = "", fields: Fields | None = None
+    ) -> None:
+        self.start = start
+        self._rows = rows
+        self._text = text
+        self.fields = fields
+
+    @property
+    def rows(self) -> list[list[str]]:
+        if self._rows is None:
+            self._rows = list(csv.reader(io.StringIO(self._text)))
+        return self._rows
+
+
+def _simple_fields(block: bytes, width: int, count: int) -> Fields | None:
+    """Field offsets of a block of ``count`` lines if each has exactly ``width`` unquoted fields."""
+    if b'"' in block or b"\r" in block or b"\x00" in block:
+        return None
+    data = np.frombuffer(block, dtype=np.uint8)
+    separators = np.flatnonzero((data == ord(",")) | (data == ord("\n")))
+    if len(separators) != count * width:
+        return None
+    ends = separators.reshape(count, width)
+    if (data[ends[:, -1]] != ord("\n")).any() or (data[ends[:, :-1]] != ord(",")).any():
+        return None
+    starts = np.empty_like(ends)
+    starts[:, 1:] = ends[:, :-1] + 1
+    starts[0, 0] = 0
+    starts[1:, 0] = ends[:-1, -1] + 1
+    return data, starts, ends
+
+
 class CsvRows:
     """The rows of one CSV stream after its header, as ``(line, fields)`` with as many fields as the header.
 
@@ -147,20 +199,21 @@ class CsvRows:
             raw = readline(limit)
 
     def __iter__(self) -> Iterator[tuple[int, list[str]]]:
-        for start, rows in self.chunks():
-            yield from zip(range(start, start + len(rows)), rows, strict=True)
+        for chunk in self.chunks():
+            rows = chunk.rows
+            yield from zip(range(chunk.start, chunk.start + len(rows)), rows, strict=True)
 
-    def chunks(self) -> Iterator[tuple[int, list[list[str]]]]:
-        """The rows as ``(first line, rows)``: whole clean blocks of consecutive lines, then one row at a time.
+    def chunks(self) -> Iterator[Chunk]:
+        """The rows in chunks: whole clean blocks of consecutive lines, then one row at a time.
 
         For parsers that work on many rows at once; a row from the line-by-line path comes alone
         (it may span several lines).
         """
         yield from self._blocks()
         for line, row in self._rows():
-            yield line, [row]
+            yield Chunk(line, [row])
 
-    def _blocks(self) -> Iterator[tuple[int, list[list[str]]]]:
+    def _blocks(self) -> Iterator[Chunk]:
         """The fast path: the file read in blocks of whole lines, each decoded and parsed at once.
 
         A block is taken as it is only when it decodes as UTF-8 and gives exactly one row of the
@@ -187,8 +240,19 @@ class CsvRows:
             block, carry = data[:cut], data[cut:]
             try:
                 text = block.decode("utf-8")
+            except UnicodeDecodeError:
+                self._put_back(data)
+                return
+            count = block.count(b"\n")
+            fields = _simple_fields(block, width, count)
+            if fields is not None:
+                start = self.line + 1
+                self.line += count
+                yield Chunk(start, text=text, fields=fields)
+                continue
+            try:
                 rows = list(csv.reader(io.StringIO(text)))
-            except (UnicodeDecodeError, csv.Error):
+            except csv.Error:
                 rows = []
             count = text.count("\n") if rows else -1
             last = rows[-1] if rows else None
@@ -202,7 +266,7 @@ class CsvRows:
                 return
             start = self.line + 1
             self.line += count
-            yield start, rows
+            yield Chunk(start, rows)
 
     def _put_back(self, data: bytes) -> None:
         """Go on line by line from ``data``, then the rest of the stream."""

@@ -23,7 +23,7 @@ import numpy.typing as npt
 
 from solidarity.errors import Invalid
 from solidarity.imports import Problems
-from solidarity.reporting.formats._text import CsvRows, latest_date
+from solidarity.reporting.formats._text import CsvRows, Fields, Offsets, latest_date
 from solidarity.reporting.formats._values import Record, parse_iso_date
 from solidarity.reporting.formats.detect import WHO_COLUMNS
 from solidarity.reporting.records import AreaRef, FigureRun, Frequency, Measure, RawFigure
@@ -173,7 +173,14 @@ def _records(rows: CsvRows, problems: Problems, latest: dt.date) -> Iterator[_Ro
     days: dict[str, int] = {}
     areas: dict[tuple[str, str], AreaRef] = {}
     new = tuple.__new__  # the named tuple without its Python-level __new__, as in parse_who
-    for start, block in rows.chunks():
+    for chunk in rows.chunks():
+        start = chunk.start
+        if chunk.fields is not None:
+            runs = _runs_from_bytes(start, chunk.fields, index, latest, areas)
+            if runs is not None:
+                yield runs
+                continue
+        block = chunk.rows
         if len(block) >= MIN_BLOCK_ROWS:
             runs = _runs(start, block, index, latest, days, areas)
             if runs is not None:
@@ -256,6 +263,103 @@ def _runs(
         )
         offset = end
     return runs
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+
+def _runs_from_bytes(
+    start: int, fields: Fields, index: dict[str, int], latest: dt.date, areas: dict[tuple[str, str], AreaRef]
+) -> list[_Run] | None:
+    """``_runs`` for a block of unquoted fields, read from its bytes without a Python string per field.
+
+    Counts must be digits with an optional leading minus (anything else, such as a blank, a plus
+    sign or spaces, goes the way of ``_runs``); dates exactly ``YYYY-MM-DD``. ``None`` when a row
+    needs reading otherwise.
+    """
+    data, starts, ends = fields
+    count = len(starts)
+    if count < MIN_BLOCK_ROWS:
+        return None
+    i_date, i_code, i_name = index["Date_reported"], index["Country_code"], index["Country"]
+    code_key = _padded(data, starts[:, i_code], ends[:, i_code])
+    name_key = _padded(data, starts[:, i_name], ends[:, i_name])
+    if code_key is None or name_key is None:
+        return None
+    changes = np.flatnonzero((code_key[1:] != code_key[:-1]).any(axis=1) | (name_key[1:] != name_key[:-1]).any(axis=1))
+    bounds = [0, *(changes + 1).tolist(), count]
+    if (len(bounds) - 1) * MIN_RUN_ROWS > count:
+        return None
+    ordinals = _dates(data, starts[:, i_date], ends[:, i_date])
+    if ordinals is None or int(ordinals.max()) > latest.toordinal():
+        return None
+    counts = []
+    for name in ("New_cases", "Cumulative_cases", "New_deaths", "Cumulative_deaths"):
+        column = _integers(data, starts[:, index[name]], ends[:, index[name]])
+        if column is None:
+            return None
+        counts.append(column)
+    if counts[1].min() < 0 or counts[3].min() < 0:
+        return None
+    runs: list[_Run] = []
+    for first, end in itertools.pairwise(bounds):
+        code = data[starts[first, i_code] : ends[first, i_code]].tobytes().decode("utf-8")
+        name = data[starts[first, i_name] : ends[first, i_name]].tobytes().decode("utf-8")
+        area = areas.get((code, name))
+        if area is None:
+            area = AreaRef(code=code.strip() or None, name=name.strip() or None)
+            if area.code is None and area.name is None:
+                return None
+            areas[code, name] = area
+        new_cases, cumulative_cases, new_deaths, cumulative_deaths = (column[first:end] for column in counts)
+        runs.append(
+            (start + first, area, ordinals[first:end], new_cases, cumulative_cases, new_deaths, cumulative_deaths)
+        )
+    return runs
+
+
+def _padded(data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets) -> npt.NDArray[np.uint8] | None:
+    """The fields' bytes, one row each, padded with zeros to the longest (``None`` past 200 bytes)."""
+    lengths = ends - starts
+    longest = int(lengths.max())
+    if longest > 200:
+        return None
+    offsets = np.arange(max(longest, 1))
+    inside = offsets < lengths[:, None]
+    return np.where(inside, data[np.where(inside, starts[:, None] + offsets, 0)], 0).astype(np.uint8)
+
+
+def _integers(data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets) -> npt.NDArray[np.int64] | None:
+    """Whole numbers written as digits with an optional leading minus, as ``int`` reads them; else ``None``."""
+    lengths = ends - starts
+    if int(lengths.min()) < 1 or int(lengths.max()) > 18:
+        return None
+    offsets = np.arange(int(lengths.max()))
+    inside = offsets < lengths[:, None]
+    digits = data[np.where(inside, starts[:, None] + offsets, 0)].astype(np.int64) - ord("0")
+    is_digit = (digits >= 0) & (digits <= 9)
+    negative = digits[:, 0] == ord("-") - ord("0")
+    allowed = is_digit | ~inside
+    allowed[:, 0] |= negative
+    if not allowed.all() or (negative & (lengths < 2)).any():
+        return None
+    powers = np.clip(lengths[:, None] - 1 - offsets, 0, 18)
+    values: npt.NDArray[np.int64] = (np.where(inside & is_digit, digits, 0) * 10**powers).sum(axis=1)
+    return np.where(negative, -values, values)
+
+
+def _dates(data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets) -> npt.NDArray[np.int64] | None:
+    """Date ordinals of fields written exactly ``YYYY-MM-DD``; else ``None``."""
+    if ((ends - starts) != 10).any():
+        return None
+    texts = np.ascontiguousarray(data[starts[:, None] + np.arange(10)]).view("S10").ravel()
+    try:
+        parsed = texts.astype("datetime64[D]")
+    except ValueError:
+        return None
+    if (np.datetime_as_string(parsed).astype("S10") != texts).any():
+        return None  # numpy read something else as a date (a sign, fewer digits): not ours to accept
+    return parsed.astype(np.int64) + _EPOCH_ORDINAL
 
 
 def _checked_row(
