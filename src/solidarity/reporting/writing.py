@@ -255,13 +255,16 @@ class Writer:
             )
             flagged = [(values[day_list[at]], int(new[at]), int(cumulative[at]), text) for at, text in flags.items()]
             named = {"version": version_id, "area": area_id, "frequency": frequency, "measure": measure}
-            connection = self.session.connection()
-            connection.exec_driver_sql(_INSERT_RUN, named | {"figures": json.dumps(figures)})
+            # Straight to the driver's connection (in the session's transaction): SQLAlchemy's own
+            # work per statement was a tenth of the statement's on a run.
+            raw = self.session.connection().connection.driver_connection
+            assert raw is not None
+            raw.execute(_INSERT_RUN, named | {"figures": json.dumps(figures)})
             if flagged:
-                connection.exec_driver_sql(_INSERT_FLAGGED, named | {"figures": json.dumps(flagged)})
+                raw.execute(_INSERT_FLAGGED, named | {"figures": json.dumps(flagged)})
             # No current figure lies in the run's dates: a plain insert of its rows.
             dates = {"first": values[day_list[0]], "last": values[day_list[-1]]}
-            connection.exec_driver_sql(_INSERT_CURRENT, named | dates)
+            raw.execute(_INSERT_CURRENT, named | dates)
             self.written(version_id, area_id, frequency, measure, first, last, is_current=True)
             return
         rows = self.figures
