@@ -1,5 +1,5 @@
 """Runs of clean WHO rows are checked and written with array operations: they must write, flag and
-report exactly what the same figures taken one by one do."""
+report exactly what the same figures taken one by one do (read row by row from the file's text)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from solidarity.db import make_engine, make_sessionmaker, transaction
 from solidarity.errors import Invalid
 from solidarity.imports import OnError
 from solidarity.reporting import service
+from solidarity.reporting.formats import who
 from solidarity.reporting.importing import Pipeline
 from solidarity.reporting.models import CurrentFigure, DailyTotal, Figure
 from solidarity.reporting.records import FigureRun
@@ -98,30 +99,43 @@ def _all_rows(factory: sessionmaker[Session]) -> dict[str, list[tuple[object, ..
     return {model.__tablename__: _rows(factory, model) for model in (Figure, CurrentFigure, DailyTotal)}
 
 
+def _sorted_problems(report: dict[str, Any]) -> dict[str, Any]:
+    key = lambda problem: (problem["line"] or 0, str(problem["field"]), str(problem["reason"]))  # noqa: E731
+    listed = "problems" if "problems" in report else "error"
+    return {**report, listed: sorted(report[listed], key=key)}
+
+
 def _imports_agree(
     db: sessionmaker[Session],
     second_db: sessionmaker[Session],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
     files: list[tuple[bytes, OnError]],
+    taken: list[FigureRun] | None = None,
 ) -> list[dict[str, Any]]:
-    """Import ``files`` in order into ``db`` as runs and into ``second_db`` one figure at a time; compare all."""
-    taken: list[int] = []
+    """Import ``files`` in order into ``db`` as runs and into ``second_db`` one figure at a time, every
+    row read on its own from the file's text; compare all. The runs checked at once go to ``taken``."""
+    taken = [] if taken is None else taken
     take_run = Pipeline._take_run
 
     def counting(self: Pipeline, area_id: int, run: FigureRun) -> bool:
         is_taken = take_run(self, area_id, run)
-        taken.append(int(is_taken))
+        if is_taken:
+            taken.append(run)
         return is_taken
 
     monkeypatch.setattr(Pipeline, "_take_run", counting)
     as_runs = [_import(db, data, f"who-{n}.csv", tmp_path, on_error) for n, (data, on_error) in enumerate(files)]
-    assert sum(taken) > 0, "no run was taken at once: the test does not reach the array path"
+    assert taken, "no run was taken at once: the test does not reach the array path"
     monkeypatch.setattr(Pipeline, "_take_run", lambda self, area_id, run: False)
+    monkeypatch.setattr(who, "_runs_from_bytes", lambda *args: None)
+    monkeypatch.setattr(who, "_runs", lambda *args: None)
     one_by_one = [
         _import(second_db, data, f"who-{n}.csv", tmp_path, on_error) for n, (data, on_error) in enumerate(files)
     ]
-    assert as_runs == one_by_one
+    # The same problems, though not always in the same order: rows read one by one are checked a
+    # whole area's series at a time, runs a block's stretch of a series at a time.
+    assert [_sorted_problems(report) for report in as_runs] == [_sorted_problems(report) for report in one_by_one]
     assert _all_rows(db) == _all_rows(second_db)
     return as_runs
 
@@ -191,3 +205,70 @@ def test_counts_written_oddly_read_the_same_from_bytes_as_from_text(
         lines[at] = ",".join([date, code, name, region, text, cases, new_deaths, deaths])
     reports = _imports_agree(db, second_db, monkeypatch, tmp_path, [(_text(lines), OnError.SKIP)])
     assert reports[0]["rows_read"] == len(lines)
+
+
+def _blank(line: str, *fields: int) -> str:
+    """``line`` with the fields at ``fields`` left blank (4 new cases, 5 cumulative cases, 6 new deaths, 7 cumulative
+    deaths)."""
+    parts = line.split(",")
+    for field in fields:
+        parts[field] = ""
+    return ",".join(parts)
+
+
+def test_blank_counts_in_runs_are_derived_flagged_and_written_as_single_figures_are(
+    db: sessionmaker[Session], second_db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # WHO's daily file leaves new counts blank on days without a report: the array path carries blanks
+    # as masks, derives the new count from the cumulatives where the day before has one, and must
+    # write, flag, sum and report what the rows read one by one from the text do.
+    days = 1_000
+    lines = _lines(AREAS, dt.date(2020, 1, 1), days, seed=8)
+    rng = random.Random(9)
+    for at in range(len(lines)):
+        if rng.random() < 1 / 7:
+            lines[at] = _blank(lines[at], *rng.choice([(4,), (6,), (4, 6)]))  # blank new counts
+        elif rng.random() < 0.01:
+            lines[at] = _blank(lines[at], rng.choice([5, 7]))  # a blank cumulative
+    france, germany, namibia, kenya = (n * days for n in range(4))
+    lines[france] = _blank(lines[france], 4, 6)  # the series' first figure: the new count is the cumulative
+    lines[france + 1] = _blank(lines[france + 1], 5)  # a blank cumulative, then a blank new count after it:
+    lines[france + 2] = _blank(lines[france + 2], 4)  # no cumulative the day before, so it stays blank
+    lines[germany - 1] = _blank(lines[germany - 1], 4, 6)  # at a run's end
+    lines[germany] = _blank(lines[germany], 5, 7)  # the first figure with a blank cumulative
+    for at in range(namibia, namibia + days):
+        lines[at] = _blank(lines[at], 6, 7)  # a whole blank series: Namibia's deaths
+    for at in range(kenya, kenya + days, 2):
+        lines[at] = _blank(lines[at], 4)  # every other new count: falling cumulatives give negative derived ones
+    text = _text(lines)
+    block_ends = [
+        n for n in range(1, len(lines)) if len(_text(lines[:n])) // (1 << 18) != len(_text(lines[: n + 1])) // (1 << 18)
+    ]
+    later = _lines(AREAS[2:6], dt.date(2020, 1, 1), days + 300, seed=8)  # a second version, compared and extended
+    for at in range(0, len(later), 5):
+        later[at] = _blank(later[at], 4, 6)
+    taken: list[FigureRun] = []
+    reports = _imports_agree(
+        db,
+        second_db,
+        monkeypatch,
+        tmp_path,
+        [(text, OnError.ERROR_ALL), (_text(later), OnError.ERROR_ALL)],
+        taken,
+    )
+    assert block_ends  # the first file spans several blocks, so runs start and end inside series
+    assert reports[0]["rows_read"] == len(lines)
+    assert reports[0]["flagged"] > 0
+    # A figure with neither count is skipped: Namibia's deaths and a few lines blanked twice above.
+    skipped = sum(line.split(",")[f] == line.split(",")[f + 1] == "" for line in lines for f in (4, 6))
+    assert skipped >= days
+    assert reports[0]["accepted"] == 2 * len(lines) - skipped
+    with_blank_new = [run for run in taken if run.new_blank is not None]
+    with_blank_cumulative = [run for run in taken if run.cumulative_blank is not None]
+    assert with_blank_new, "no run with a blank new count was taken at once"
+    assert with_blank_cumulative, "no run with a blank cumulative was taken at once"
+    with transaction(db) as session:
+        figures = session.execute(select(Figure.new_value, Figure.cumulative_value, Figure.flags)).all()
+    assert any(flags is not None and "derived_new" in flags for _new, _cumulative, flags in figures)
+    assert any(new is None and cumulative is not None for new, cumulative, _flags in figures)
+    assert any(cumulative is None for _new, cumulative, _flags in figures)

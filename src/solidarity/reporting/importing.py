@@ -363,12 +363,17 @@ class Pipeline:
 
         That is when a date repeats or goes back, lies in the future or in a series' early dates, the
         dates look weekly in a daily file, an earlier version has a figure in the run's dates (to
-        compare with), or the run is a province to be summed into its country.
+        compare with), a line has neither count (skipped one by one, its date not taken), or the run
+        is a province to be summed into its country. Blank counts come as masks: a blank new count
+        is derived from the cumulatives and a blank cumulative is passed over, as one by one.
         """
         days, new, cumulative = run.days, run.new, run.cumulative
+        new_blank, cumulative_blank = run.new_blank, run.cumulative_blank
         count = len(days)
         first_day, last_day = int(days[0]), int(days[-1])
         if self._sum_subdivisions or last_day > self._today_day or cumulative.min() < 0:
+            return False
+        if new_blank is not None and cumulative_blank is not None and (new_blank & cumulative_blank).any():
             return False
         frequency, measure = str(run.frequency), str(run.measure)
         if count > 1:
@@ -389,67 +394,117 @@ class Pipeline:
         if not self._seen.take(key, first, last, days):
             return False
         previous = self._previous(key, first)
-        falls = np.empty(count, dtype=bool)
-        falls[1:] = cumulative[1:] < cumulative[:-1]
-        falls[0] = previous is not None and previous.cumulative is not None and int(cumulative[0]) < previous.cumulative
+        # Each figure's last known cumulative before it (its value and day), in the run or before it.
+        positions = np.arange(count)
+        known_at = positions if cumulative_blank is None else np.where(cumulative_blank, -1, positions)
+        before_at = np.empty(count, dtype=np.int64)
+        before_at[0] = -1
+        before_at[1:] = np.maximum.accumulate(known_at)[:-1]
+        in_run = before_at >= 0
+        at_before = np.where(in_run, before_at, 0)
+        before_value, before_day = cumulative[at_before], days[at_before]
+        if previous is not None and previous.cumulative is not None and previous.cumulative_date is not None:
+            before_value = np.where(in_run, before_value, previous.cumulative)
+            before_day = np.where(in_run, before_day, previous.cumulative_date.toordinal())
+            has_before = np.ones(count, dtype=bool)
+        else:
+            has_before = in_run
+        falls = has_before & (cumulative < before_value)
+        derived: npt.NDArray[np.bool_] | None = None
+        if new_blank is not None:
+            # A blank new count is the cumulative (the series' first figure) or the change since the
+            # day (week) before, when that day's cumulative is known; else it stays blank.
+            step = 7 if frequency == Frequency.WEEKLY else 1
+            can_derive = new_blank if cumulative_blank is None else new_blank & ~cumulative_blank
+            from_cumulative = np.zeros(count, dtype=bool)
+            from_cumulative[0] = previous is None and bool(can_derive[0])
+            from_change = can_derive & has_before & (before_day == days - step)
+            derived = from_cumulative | from_change
+            new = np.where(from_cumulative, cumulative, np.where(from_change, cumulative - before_value, new))
+            new_blank = new_blank & ~derived
+        if cumulative_blank is not None:
+            falls &= ~cumulative_blank
         negative = new < 0
-        flagged = np.flatnonzero(falls | negative).tolist()
+        if new_blank is not None:
+            negative &= ~new_blank
+        warned = falls | negative
+        marked = warned if derived is None else warned | derived
         flags: dict[int, str] = {}
-        if flagged:
-            flags = self._flag_run(run, measure, previous, flagged, falls, negative)
-        self._last[key] = _Previous(last, last, int(cumulative[-1]))
+        if marked.any():
+            flags = self._flag_run(run, measure, new, before_value, before_day, marked, derived, falls, negative)
+        if cumulative_blank is None:
+            self._last[key] = _Previous(last, last, int(cumulative[-1]))
+        else:
+            present = np.flatnonzero(~cumulative_blank)
+            if len(present):
+                at = int(present[-1])
+                self._last[key] = _Previous(last, dt.date.fromordinal(int(days[at])), int(cumulative[at]))
+            elif previous is not None:
+                self._last[key] = _Previous(last, previous.cumulative_date, previous.cumulative)
+            else:
+                self._last[key] = _Previous(last, None, None)
         report = self.report
         report.accepted += count
-        report.flagged += len(flagged)
+        report.flagged += int(np.count_nonzero(warned))
         if self._is_writing:
             version_id = self._version_id()
             writer = self.writer
             counted, region = self._region_of(area_id)
             if counted:
                 ones = np.ones(count, dtype=np.int64)
-                writer.sums_of(frequency, measure, region, first_day).add(days, new, ones, cumulative, ones)
-            writer.add_run(version_id, area_id, frequency, measure, days, new, cumulative, flags)
+                new_counted = ones if new_blank is None else (~new_blank).astype(np.int64)
+                cumulative_counted = ones if cumulative_blank is None else (~cumulative_blank).astype(np.int64)
+                sums = writer.sums_of(frequency, measure, region, first_day)
+                sums.add(days, new, new_counted, cumulative, cumulative_counted)
+            if new_blank is not None and not new_blank.any():
+                new_blank = None
+            writer.add_run(
+                version_id, area_id, frequency, measure, days, new, cumulative, flags, new_blank, cumulative_blank
+            )
         return True
 
     def _flag_run(
         self,
         run: FigureRun,
         measure: str,
-        previous: _Previous | None,
-        flagged: list[int],
+        new: _Days,
+        before_value: _Days,
+        before_day: _Days,
+        marked: npt.NDArray[np.bool_],
+        derived: npt.NDArray[np.bool_] | None,
         falls: npt.NDArray[np.bool_],
         negative: npt.NDArray[np.bool_],
     ) -> dict[int, str]:
-        """The flags of a run's flagged figures by position, as JSON text, each warned of as ``_check_series`` does."""
+        """The flags of a run's marked figures by position, as JSON text, each warned of as ``_check_series`` does."""
         flags: dict[int, str] = {}
+        texts: dict[tuple[str, ...], str] = {}
         warning = self.problems.warning
-        for at in flagged:
+        for at in np.flatnonzero(marked).tolist():
             line = run.first_line + at
             marks = []
+            if derived is not None and derived[at]:
+                marks.append(DERIVED_NEW)
             if falls[at]:
-                before: int | None
-                before_date: dt.date | None
-                if at:
-                    before, before_date = int(run.cumulative[at - 1]), dt.date.fromordinal(int(run.days[at - 1]))
-                else:
-                    assert previous is not None
-                    before, before_date = previous.cumulative, previous.cumulative_date
+                before_date = dt.date.fromordinal(int(before_day[at]))
                 marks.append(CUMULATIVE_DECREASE)
                 warning(
                     line=line,
                     field=f"cumulative {measure}",
                     value=int(run.cumulative[at]),
-                    reason=f"cumulative falls from {before} on {before_date}; accepted and flagged",
+                    reason=f"cumulative falls from {int(before_value[at])} on {before_date}; accepted and flagged",
                 )
             if negative[at]:
                 marks.append(NEGATIVE_NEW)
                 warning(
                     line=line,
                     field=f"new {measure}",
-                    value=int(run.new[at]),
+                    value=int(new[at]),
                     reason="negative new count (a correction); accepted and flagged",
                 )
-            flags[at] = json.dumps(marks)
+            known = texts.get(tuple(marks))
+            if known is None:
+                known = texts[tuple(marks)] = json.dumps(marks)
+            flags[at] = known
         return flags
 
     def _has_current(self, key: tuple[int, str, str], first: dt.date, last: dt.date) -> bool:

@@ -74,11 +74,13 @@ class FigureRun(NamedTuple):
     """Figures of one area, frequency and measure from consecutive lines of a file, column by column.
 
     A parser that reads many clean rows at once (the WHO parser, for blocks where every count is
-    a whole number and every cumulative count is not negative) passes them on like this instead of
-    as one ``RawFigure`` each, so the pipeline can check and write them with array operations.
-    Line ``first_line + i`` gave ``days[i]`` (a date ordinal), ``new[i]`` and ``cumulative[i]``;
-    no value is blank. ``records`` is how many lines of the file the run adds to the lines read
-    (a line giving two measures is counted in the run of its first).
+    a whole number or blank and every cumulative count is not negative) passes them on like this
+    instead of as one ``RawFigure`` each, so the pipeline can check and write them with array
+    operations. Line ``first_line + i`` gave ``days[i]`` (a date ordinal), ``new[i]`` and
+    ``cumulative[i]``; where ``new_blank[i]`` (or ``cumulative_blank[i]``) is true the value was
+    blank (``None`` one figure at a time) and the array holds 0. A mask is ``None`` when no value
+    of its column is blank. ``records`` is how many lines of the file the run adds to the lines
+    read (a line giving two measures is counted in the run of its first).
     """
 
     first_line: int
@@ -89,13 +91,26 @@ class FigureRun(NamedTuple):
     new: npt.NDArray[np.int64]
     cumulative: npt.NDArray[np.int64]
     records: int
+    new_blank: npt.NDArray[np.bool_] | None = None
+    cumulative_blank: npt.NDArray[np.bool_] | None = None
 
     def figures(self) -> Iterator[RawFigure]:
         """The run one figure at a time."""
         line = self.first_line
-        for day, new, cumulative in zip(self.days.tolist(), self.new.tolist(), self.cumulative.tolist(), strict=True):
+        news = with_blanks(self.new, self.new_blank)
+        cumulatives = with_blanks(self.cumulative, self.cumulative_blank)
+        for day, new, cumulative in zip(self.days.tolist(), news, cumulatives, strict=True):
             yield RawFigure(line, self.area, dt.date.fromordinal(day), self.frequency, self.measure, new, cumulative)
             line += 1
+
+
+def with_blanks(values: npt.NDArray[np.int64], blank: npt.NDArray[np.bool_] | None) -> list[int | None]:
+    """``values`` as a list, ``None`` where ``blank`` is true."""
+    listed: list[int | None] = list(values.tolist())
+    if blank is not None:
+        for at in np.flatnonzero(blank).tolist():
+            listed[at] = None
+    return listed
 
 
 def one_by_one(items: Iterator[RawFigure | FigureRun]) -> Iterator[RawFigure]:

@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from solidarity.reporting.models import AreaKind, CurrentFigure, DailyTotal, ReportingArea, ReportVersion
+from solidarity.reporting.records import with_blanks
 
 BATCH_ROWS = 10_000
 """Rows per batched write."""
@@ -230,12 +231,20 @@ class Writer:
         new: _Days,
         cumulative: _Days,
         flags: dict[int, str],
+        new_blank: npt.NDArray[np.bool_] | None = None,
+        cumulative_blank: npt.NDArray[np.bool_] | None = None,
     ) -> None:
-        """Write the figures of one series given as arrays (no value blank); ``flags`` by position, as JSON text.
+        """Write the figures of one series given as arrays; ``flags`` by position, as JSON text.
 
-        The caller has made sure no current figure lies in the run's dates and that this import had
-        none of them before, so on SQLite the run goes into the current figures at once too.
+        A value is written blank (NULL) where its mask, if any, is true. The caller has made sure no
+        current figure lies in the run's dates and that this import had none of them before, so on
+        SQLite the run goes into the current figures at once too.
         """
+        if new_blank is not None or cumulative_blank is not None:
+            self._add_run_with_blanks(
+                version_id, area_id, frequency, measure, days, new, cumulative, flags, new_blank, cumulative_blank
+            )
+            return
         day_list = days.tolist()
         values = self._day_values
         self._know_days(day_list[0], day_list[-1])
@@ -280,6 +289,52 @@ class Writer:
                 map(flags.get, range(len(day_list))),
                 strict=False,  # the repeats are endless
             )
+        )
+        self.written(version_id, area_id, frequency, measure, first, last)
+        if len(rows) >= BATCH_ROWS:
+            self.flush()
+
+    def _add_run_with_blanks(
+        self,
+        version_id: int,
+        area_id: int,
+        frequency: str,
+        measure: str,
+        days: _Days,
+        new: _Days,
+        cumulative: _Days,
+        flags: dict[int, str],
+        new_blank: npt.NDArray[np.bool_] | None,
+        cumulative_blank: npt.NDArray[np.bool_] | None,
+    ) -> None:
+        """``add_run`` for a run with blank values: the values go as lists with ``None`` (JSON null) in them."""
+        day_list = days.tolist()
+        values = self._day_values
+        self._know_days(day_list[0], day_list[-1])
+        first, last = dt.date.fromordinal(day_list[0]), dt.date.fromordinal(day_list[-1])
+        dates = [values[day] for day in day_list]
+        news, cumulatives = with_blanks(new, new_blank), with_blanks(cumulative, cumulative_blank)
+        if self.is_sqlite:
+            plain = [
+                (date, new_value, cumulative_value)
+                for at, (date, new_value, cumulative_value) in enumerate(zip(dates, news, cumulatives, strict=True))
+                if at not in flags
+            ]
+            flagged = [(dates[at], news[at], cumulatives[at], text) for at, text in flags.items()]
+            named = {"version": version_id, "area": area_id, "frequency": frequency, "measure": measure}
+            raw = self.session.connection().connection.driver_connection
+            assert raw is not None
+            if plain:
+                raw.execute(_INSERT_RUN, named | {"figures": json.dumps(plain)})
+            if flagged:
+                raw.execute(_INSERT_FLAGGED, named | {"figures": json.dumps(flagged)})
+            raw.execute(_INSERT_CURRENT, named | {"first": dates[0], "last": dates[-1]})
+            self.written(version_id, area_id, frequency, measure, first, last, is_current=True)
+            return
+        rows = self.figures
+        rows.extend(
+            (version_id, area_id, date, frequency, measure, new_value, cumulative_value, flags.get(at))
+            for at, (date, new_value, cumulative_value) in enumerate(zip(dates, news, cumulatives, strict=True))
         )
         self.written(version_id, area_id, frequency, measure, first, last)
         if len(rows) >= BATCH_ROWS:

@@ -26,7 +26,7 @@ from solidarity.imports import Problems
 from solidarity.reporting.formats._text import CsvRows, Fields, Offsets, latest_date
 from solidarity.reporting.formats._values import Record, parse_iso_date
 from solidarity.reporting.formats.detect import WHO_COLUMNS
-from solidarity.reporting.records import AreaRef, FigureRun, Frequency, Measure, RawFigure
+from solidarity.reporting.records import AreaRef, FigureRun, Frequency, Measure, RawFigure, with_blanks
 
 MIN_BLOCK_ROWS = 64
 """Blocks shorter than this are read row by row."""
@@ -100,9 +100,9 @@ def parse_who(
             yield new(RawFigure, (line, area, date, daily, cases, new_cases, cumulative_cases))
             yield new(RawFigure, (line, area, date, daily, deaths, new_deaths, cumulative_deaths))
             continue
-        for first, run_area, days, *counts in part:
-            yield FigureRun(first, run_area, daily, cases, days, counts[0], counts[1], len(days))
-            yield FigureRun(first, run_area, daily, deaths, days, counts[2], counts[3], 0)
+        for first, run_area, days, counts, blanks in part:
+            yield FigureRun(first, run_area, daily, cases, days, counts[0], counts[1], len(days), blanks[0], blanks[1])
+            yield FigureRun(first, run_area, daily, deaths, days, counts[2], counts[3], 0, blanks[2], blanks[3])
 
 
 def _checked_weeks(rows: Iterator[_Row], problems: Problems) -> Iterator[RawFigure]:
@@ -140,24 +140,25 @@ def _check_header(header: list[str], file_name: str) -> None:
         )
 
 
+_Blank = npt.NDArray[np.bool_] | None
 _Run = tuple[
     int,
     AreaRef,
     npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
-    npt.NDArray[np.int64],
+    list[npt.NDArray[np.int64]],
+    list[_Blank],
 ]
-"""Clean rows of one area from consecutive lines: (first line, area, date ordinals, new cases,
-cumulative cases, new deaths, cumulative deaths)."""
+"""Clean rows of one area from consecutive lines: (first line, area, date ordinals, the counts [new
+cases, cumulative cases, new deaths, cumulative deaths], and for each count column its blanks as a
+mask, ``None`` when none is blank; a blank count is 0 in its array)."""
 
 
 def _rows_of(runs: list[_Run]) -> Iterator[_Row]:
     """The rows of a block's runs, one at a time."""
-    for line, area, days, *counts in runs:
+    for line, area, days, counts, blanks in runs:
+        columns = [with_blanks(column, blank) for column, blank in zip(counts, blanks, strict=True)]
         for offset, (day, new_cases, cumulative_cases, new_deaths, cumulative_deaths) in enumerate(
-            zip(days.tolist(), *(column.tolist() for column in counts), strict=True)
+            zip(days.tolist(), *columns, strict=True)
         ):
             date = dt.date.fromordinal(day)
             yield _Row(line + offset, area, date, new_cases, cumulative_cases, new_deaths, cumulative_deaths)
@@ -257,10 +258,7 @@ def _runs(
                 return None
             areas[code, name] = area
         end = offset + size
-        new_cases, cumulative_cases, new_deaths, cumulative_deaths = (column[offset:end] for column in counts)
-        runs.append(
-            (start + offset, area, ordinals[offset:end], new_cases, cumulative_cases, new_deaths, cumulative_deaths)
-        )
+        runs.append((start + offset, area, ordinals[offset:end], [column[offset:end] for column in counts], [None] * 4))
         offset = end
     return runs
 
@@ -273,9 +271,9 @@ def _runs_from_bytes(
 ) -> list[_Run] | None:
     """``_runs`` for a block of unquoted fields, read from its bytes without a Python string per field.
 
-    Counts must be digits with an optional leading minus (anything else, such as a blank, a plus
-    sign or spaces, goes the way of ``_runs``); dates exactly ``YYYY-MM-DD``. ``None`` when a row
-    needs reading otherwise.
+    Counts must be digits with an optional leading minus, or empty (a blank count, carried as a
+    mask); anything else, such as a plus sign or spaces, goes the way of ``_runs``. Dates must be
+    exactly ``YYYY-MM-DD``. ``None`` when a row needs reading otherwise.
     """
     data, starts, ends = fields
     count = len(starts)
@@ -293,12 +291,14 @@ def _runs_from_bytes(
     ordinals = _dates(data, starts[:, i_date], ends[:, i_date])
     if ordinals is None or int(ordinals.max()) > latest.toordinal():
         return None
-    counts = []
+    counts: list[npt.NDArray[np.int64]] = []
+    blanks: list[_Blank] = []
     for name in ("New_cases", "Cumulative_cases", "New_deaths", "Cumulative_deaths"):
         column = _integers(data, starts[:, index[name]], ends[:, index[name]])
         if column is None:
             return None
-        counts.append(column)
+        counts.append(column[0])
+        blanks.append(column[1])
     if counts[1].min() < 0 or counts[3].min() < 0:
         return None
     runs: list[_Run] = []
@@ -311,10 +311,8 @@ def _runs_from_bytes(
             if area.code is None and area.name is None:
                 return None
             areas[code, name] = area
-        new_cases, cumulative_cases, new_deaths, cumulative_deaths = (column[first:end] for column in counts)
-        runs.append(
-            (start + first, area, ordinals[first:end], new_cases, cumulative_cases, new_deaths, cumulative_deaths)
-        )
+        run_blanks = [None if blank is None or not blank[first:end].any() else blank[first:end] for blank in blanks]
+        runs.append((start + first, area, ordinals[first:end], [column[first:end] for column in counts], run_blanks))
     return runs
 
 
@@ -329,23 +327,29 @@ def _padded(data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets) -> npt.
     return np.where(inside, data[np.where(inside, starts[:, None] + offsets, 0)], 0).astype(np.uint8)
 
 
-def _integers(data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets) -> npt.NDArray[np.int64] | None:
-    """Whole numbers written as digits with an optional leading minus, as ``int`` reads them; else ``None``."""
+def _integers(
+    data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets
+) -> tuple[npt.NDArray[np.int64], _Blank] | None:
+    """Whole numbers written as digits with an optional leading minus, as ``int`` reads them, and
+    the empty fields as a mask (0 in the values; ``None`` when no field is empty); else ``None``."""
     lengths = ends - starts
-    if int(lengths.min()) < 1 or int(lengths.max()) > 18:
+    longest = int(lengths.max())
+    if longest > 18:
         return None
-    offsets = np.arange(int(lengths.max()))
+    empty = lengths == 0
+    blank = empty if empty.any() else None
+    offsets = np.arange(max(longest, 1))
     inside = offsets < lengths[:, None]
     digits = data[np.where(inside, starts[:, None] + offsets, 0)].astype(np.int64) - ord("0")
     is_digit = (digits >= 0) & (digits <= 9)
-    negative = digits[:, 0] == ord("-") - ord("0")
+    negative = (digits[:, 0] == ord("-") - ord("0")) & ~empty
     allowed = is_digit | ~inside
     allowed[:, 0] |= negative
     if not allowed.all() or (negative & (lengths < 2)).any():
         return None
     powers = np.clip(lengths[:, None] - 1 - offsets, 0, 18)
     values: npt.NDArray[np.int64] = (np.where(inside & is_digit, digits, 0) * 10**powers).sum(axis=1)
-    return np.where(negative, -values, values)
+    return np.where(negative, -values, values), blank
 
 
 def _dates(data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets) -> npt.NDArray[np.int64] | None:
