@@ -10,6 +10,11 @@ figures) in a temporary folder, then in one run:
    (no validation, no versioning, no indexes: the baseline);
 3. times a global daily series query and a milestones query over the imported figures.
 
+The file is like WHO's daily file: about one row in seven (``BLANK_SHARE``, drawn at random) is
+a day without a report, with New_cases and New_deaths blank and the cumulative counts of the day
+before; the cases and deaths of such days are reported with the next reported day's new counts.
+About one row in a thousand has a negative new count (a correction).
+
 Set ``SOLIDARITY_BENCH_DATABASE_URL`` (a PostgreSQL URL of a database that may be emptied) to
 run steps 1 and 2 on PostgreSQL too. Needs ``pip install -e '.[bench]'`` (pandas).
 
@@ -29,7 +34,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
+import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy import create_engine, text
 
 from solidarity.actor import Actor
@@ -40,6 +45,8 @@ from solidarity.imports import OnError
 from solidarity.reference.countries import all_countries
 from solidarity.reporting import queries, service
 
+BLANK_SHARE = 1 / 7
+"""Share of rows that are days without a report (blank new counts), as in WHO's daily file since 2023."""
 HEADER = "Date_reported,Country_code,Country,WHO_region,New_cases,Cumulative_cases,New_deaths,Cumulative_deaths\n"
 
 
@@ -56,12 +63,22 @@ def generate(path: Path, areas: int, days: int) -> int:
             name = f'"{country.name}"' if "," in country.name else country.name
             prefix = f",{country.alpha2},{name},{country.who_region},"
             cases = deaths = 0
+            unreported_cases = unreported_deaths = 0
             lines = []
             for date in dates:
                 new_cases = rng.randint(0, 5000)
                 if rng.random() < 0.001:
                     new_cases = -rng.randint(1, 50)  # a correction, as real files have
                 new_deaths = new_cases // 80
+                if rng.random() < BLANK_SHARE:
+                    # A day without a report: new counts blank, cumulatives as the day before.
+                    unreported_cases += new_cases
+                    unreported_deaths += new_deaths
+                    lines.append(f"{date}{prefix},{cases},,{deaths}\n")
+                    continue
+                new_cases += unreported_cases
+                new_deaths += unreported_deaths
+                unreported_cases = unreported_deaths = 0
                 cases += new_cases
                 deaths += new_deaths
                 lines.append(f"{date}{prefix}{new_cases},{cases},{new_deaths},{deaths}\n")
@@ -151,7 +168,7 @@ def main() -> None:
         print(
             f"file: {rows:,} rows, {path.stat().st_size / 1e6:.0f} MB, written in {time.perf_counter() - started:.1f} s"
         )
-        engines = [("sqlite", None)]
+        engines: list[tuple[str, str | None]] = [("sqlite", None)]
         if os.environ.get("SOLIDARITY_BENCH_DATABASE_URL"):
             engines.append(("postgresql", os.environ["SOLIDARITY_BENCH_DATABASE_URL"]))
         for engine_name, url in engines:
