@@ -477,6 +477,10 @@ class Pipeline:
     ) -> dict[int, str]:
         """The flags of a run's marked figures by position, as JSON text, each warned of as ``_check_series`` does."""
         flags: dict[int, str] = {}
+        if derived is not None:
+            # Derived only, without a warning: the common case in WHO's daily file, taken at once.
+            flags = dict.fromkeys(np.flatnonzero(derived & ~(falls | negative)).tolist(), _DERIVED_ONLY)
+            marked = marked & ~flags_mask(len(marked), flags)
         texts: dict[tuple[str, ...], str] = {}
         warning = self.problems.warning
         for at in np.flatnonzero(marked).tolist():
@@ -822,6 +826,16 @@ class Pipeline:
             after={**audit.snapshot(version), "areas_created": self.areas.created},
         )
         return report
+
+
+_DERIVED_ONLY = json.dumps([DERIVED_NEW])
+
+
+def flags_mask(count: int, flags: dict[int, str]) -> npt.NDArray[np.bool_]:
+    """A mask of ``count`` positions, true at the keys of ``flags``."""
+    mask = np.zeros(count, dtype=bool)
+    mask[list(flags)] = True
+    return mask
 
 
 def _iso(cache: dict[dt.date, str], date: dt.date) -> str:

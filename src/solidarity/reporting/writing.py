@@ -255,14 +255,24 @@ class Writer:
             # statements, instead of eight bound parameters per row (the cost of executemany on a large
             # file). The few flagged figures go apart, so the others need no flags column.
             plain = (days, new, cumulative)
+            flagged: list[tuple[str, int, int, str]] = []
             if flags:
                 kept = np.ones(len(day_list), dtype=bool)
-                kept[list(flags)] = False
+                at = np.fromiter(flags, dtype=np.int64, count=len(flags))
+                kept[at] = False
                 plain = (days[kept], new[kept], cumulative[kept])
+                flagged = list(
+                    zip(
+                        map(values.__getitem__, days[at].tolist()),
+                        new[at].tolist(),
+                        cumulative[at].tolist(),
+                        flags.values(),
+                        strict=True,
+                    )
+                )
             figures = list(
                 zip(map(values.__getitem__, plain[0].tolist()), plain[1].tolist(), plain[2].tolist(), strict=True)
             )
-            flagged = [(values[day_list[at]], int(new[at]), int(cumulative[at]), text) for at, text in flags.items()]
             named = {"version": version_id, "area": area_id, "frequency": frequency, "measure": measure}
             # Straight to the driver's connection (in the session's transaction): SQLAlchemy's own
             # work per statement was a tenth of the statement's on a run.

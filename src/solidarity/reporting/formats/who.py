@@ -219,9 +219,9 @@ def _runs(
 ) -> list[_Run] | None:
     """A block of rows as runs of one area, column by column; ``None`` when a row needs reading on its own.
 
-    That is when a count is blank or not a whole number, a cumulative count is negative, a date is
-    not a valid date up to ``latest``, an area names neither code nor name, or the block holds so
-    many areas (a file sorted by date) that runs would be a few rows long.
+    That is when a count is neither blank (carried as a mask) nor a whole number, a cumulative
+    count is negative, a date is not a valid date up to ``latest``, an area names neither code nor
+    name, or the block holds so many areas (a file sorted by date) that runs would be a few rows long.
     """
     columns = list(zip(*block, strict=True))
     codes, names = columns[index["Country_code"]], columns[index["Country"]]
@@ -238,12 +238,18 @@ def _runs(
         if date > latest:
             return None
         days[text] = date.toordinal()
+    counts: list[npt.NDArray[np.int64]] = []
+    blanks: list[_Blank] = []
     try:
         ordinals = np.array([days[text] for text in date_texts], dtype=np.int64)
-        counts = [
-            np.array(columns[index[name]], dtype=np.int64)
-            for name in ("New_cases", "Cumulative_cases", "New_deaths", "Cumulative_deaths")
-        ]
+        for name in ("New_cases", "Cumulative_cases", "New_deaths", "Cumulative_deaths"):
+            column = columns[index[name]]
+            blank = None
+            if "" in column:
+                blank = np.array([not text for text in column], dtype=bool)
+                column = tuple(text or "0" for text in column)
+            counts.append(np.array(column, dtype=np.int64))
+            blanks.append(blank)
     except (ValueError, OverflowError):
         return None
     if counts[1].min() < 0 or counts[3].min() < 0:
@@ -258,7 +264,8 @@ def _runs(
                 return None
             areas[code, name] = area
         end = offset + size
-        runs.append((start + offset, area, ordinals[offset:end], [column[offset:end] for column in counts], [None] * 4))
+        run_blanks = [None if blank is None or not blank[offset:end].any() else blank[offset:end] for blank in blanks]
+        runs.append((start + offset, area, ordinals[offset:end], [column[offset:end] for column in counts], run_blanks))
         offset = end
     return runs
 
