@@ -257,17 +257,35 @@ def _runs(
     runs: list[_Run] = []
     offset = 0
     for (code, name), size in groups:
-        area = areas.get((code, name))
-        if area is None:
-            area = AreaRef(code=code.strip() or None, name=name.strip() or None)
-            if area.code is None and area.name is None:
-                return None
-            areas[code, name] = area
-        end = offset + size
-        run_blanks = [None if blank is None or not blank[offset:end].any() else blank[offset:end] for blank in blanks]
-        runs.append((start + offset, area, ordinals[offset:end], [column[offset:end] for column in counts], run_blanks))
-        offset = end
+        run = _run(start, offset, offset + size, code, name, areas, ordinals, counts, blanks)
+        if run is None:
+            return None
+        runs.append(run)
+        offset += size
     return runs
+
+
+def _run(
+    start: int,
+    first: int,
+    end: int,
+    code: str,
+    name: str,
+    areas: dict[tuple[str, str], AreaRef],
+    ordinals: npt.NDArray[np.int64],
+    counts: list[npt.NDArray[np.int64]],
+    blanks: list[_Blank],
+) -> _Run | None:
+    """Rows ``first`` to ``end`` of a block (its first at line ``start``) as one area's run; ``None``
+    when the area names neither code nor name."""
+    area = areas.get((code, name))
+    if area is None:
+        area = AreaRef(code=code.strip() or None, name=name.strip() or None)
+        if area.code is None and area.name is None:
+            return None
+        areas[code, name] = area
+    run_blanks = [None if blank is None or not blank[first:end].any() else blank[first:end] for blank in blanks]
+    return (start + first, area, ordinals[first:end], [column[first:end] for column in counts], run_blanks)
 
 
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
@@ -312,14 +330,10 @@ def _runs_from_bytes(
     for first, end in itertools.pairwise(bounds):
         code = data[starts[first, i_code] : ends[first, i_code]].tobytes().decode("utf-8")
         name = data[starts[first, i_name] : ends[first, i_name]].tobytes().decode("utf-8")
-        area = areas.get((code, name))
-        if area is None:
-            area = AreaRef(code=code.strip() or None, name=name.strip() or None)
-            if area.code is None and area.name is None:
-                return None
-            areas[code, name] = area
-        run_blanks = [None if blank is None or not blank[first:end].any() else blank[first:end] for blank in blanks]
-        runs.append((start + first, area, ordinals[first:end], [column[first:end] for column in counts], run_blanks))
+        run = _run(start, first, end, code, name, areas, ordinals, counts, blanks)
+        if run is None:
+            return None
+        runs.append(run)
     return runs
 
 
