@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
+from sqlalchemy.orm import Session
 
 from solidarity.assistance import exchanging, service
 from solidarity.assistance.reports import TABLE1_TITLE
@@ -97,18 +98,8 @@ def export_file(
     """Write the current flows (or those matching the filters) as the ledger CSV, IATI 2.03 XML, HXL
     CSV or the HXL 3W table."""
     context = get(ctx)
-    first, last = _filters_options(start, end)
     with context.transaction() as session:
-        filters = service.make_filters(
-            session,
-            start=first,
-            end=last,
-            emergency=emergency,
-            provider=provider,
-            recipient=recipient,
-            item=item,
-            illustrative=_illustrative(illustrative),
-        )
+        filters = _make_filters(session, start, end, emergency, provider, recipient, item, illustrative)
         with output.open("wb") as stream:
             count = exchanging.export_flows(session, filters, format, stream)
     if as_json:
@@ -167,8 +158,27 @@ def exchange_totals(
     print_table("Totals (USD)", list(result.as_dict()), [tuple(result.as_dict().values())])
 
 
-def _filters_options(start: dt.datetime | None, end: dt.datetime | None) -> tuple[dt.date | None, dt.date | None]:
-    return (start.date() if start else None, end.date() if end else None)
+def _make_filters(
+    session: Session,
+    start: dt.datetime | None,
+    end: dt.datetime | None,
+    emergency: str | None,
+    provider: str | None,
+    recipient: str | None,
+    item: str | None,
+    illustrative: YesNo | None,
+) -> service.Filters:
+    """The ledger filters of the export and Table 1 commands, from their options."""
+    return service.make_filters(
+        session,
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        emergency=emergency,
+        provider=provider,
+        recipient=recipient,
+        item=item,
+        illustrative=_illustrative(illustrative),
+    )
 
 
 @report_app.command("table1")
@@ -185,18 +195,8 @@ def table1(
 ) -> None:
     """Table 1, "Official development assistance to global anti-pandemic efforts", from the ledger."""
     context = get(ctx)
-    first, last = _filters_options(start, end)
     with context.transaction() as session:
-        filters = service.make_filters(
-            session,
-            start=first,
-            end=last,
-            emergency=emergency,
-            provider=provider,
-            recipient=recipient,
-            item=item,
-            illustrative=_illustrative(illustrative),
-        )
+        filters = _make_filters(session, start, end, emergency, provider, recipient, item, illustrative)
         table = service.table1(session, filters)
     if as_json:
         print_json(table.as_dict())
