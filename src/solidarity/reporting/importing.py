@@ -514,6 +514,7 @@ class Pipeline:
     def _has_current(self, key: tuple[int, str, str], first: dt.date, last: dt.date) -> bool:
         """Whether an earlier version has a current figure of the series between ``first`` and ``last``."""
         area_id, frequency, measure = key
+        self.writer.write_runs()  # what is read must include the runs written so far
         c = CurrentFigure
         found = select(c.date).where(
             c.area_id == area_id, c.frequency == frequency, c.measure == measure, c.date.between(first, last)
@@ -622,6 +623,7 @@ class Pipeline:
         if key in self.writer.pending:
             # Out of order: what this import wrote of the series must be in the current figures.
             self.writer.sync(self.version.id if self.version is not None else None)
+        self.writer.write_runs()  # what is read must include the runs written so far
         where = (
             CurrentFigure.area_id == area_id,
             CurrentFigure.frequency == frequency,
@@ -646,10 +648,10 @@ class Pipeline:
         last = max(kept[-1][1] for _, _, kept in checked)
         # Only figures of earlier versions are compared (a key this import already had is a duplicate),
         # and an area this import created has none.
-        current = (
-            {}
-            if area_id in self._new_areas
-            else {
+        current: dict[tuple[str, str, dt.date], tuple[int | None, int | None]] = {}
+        if area_id not in self._new_areas:
+            self.writer.write_runs()  # what is read must include the runs written so far
+            current = {
                 (row.frequency, row.measure, row.date): (row.new_value, row.cumulative_value)
                 for row in self.session.execute(
                     select(
@@ -661,7 +663,6 @@ class Pipeline:
                     ).where(CurrentFigure.area_id == area_id, CurrentFigure.date.between(first, last))
                 )
             }
-        )
         is_writing = self._is_writing
         report = self.report
         writer = self.writer

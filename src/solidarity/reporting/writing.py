@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -42,20 +41,19 @@ BATCH_ROWS = 10_000
 _Days = npt.NDArray[np.int64]
 
 _FIGURE_COLUMNS = "version_id, area_id, date, frequency, measure, new_value, cumulative_value, flags"
-_INSERT_RUN = f"""
-INSERT INTO reporting_figures ({_FIGURE_COLUMNS})
-SELECT :version, :area, json_extract(value, '$[0]'), :frequency, :measure, json_extract(value, '$[1]'),
-    json_extract(value, '$[2]'), NULL
-FROM json_each(:figures)
-"""  # noqa: S608 - constant text, values bound
-"""A run's figures without flags on SQLite, as one JSON text: [date, new, cumulative] per figure."""
-_INSERT_FLAGGED = f"""
-INSERT INTO reporting_figures ({_FIGURE_COLUMNS})
-SELECT :version, :area, json_extract(value, '$[0]'), :frequency, :measure, json_extract(value, '$[1]'),
-    json_extract(value, '$[2]'), json_extract(value, '$[3]')
-FROM json_each(:figures)
-"""  # noqa: S608 - constant text, values bound
-"""A run's flagged figures: [date, new, cumulative, flags as JSON text] each."""
+RUN_ROWS = 1024
+"""Figures per SQLite ``INSERT ... VALUES`` of runs; a series' last few go in statements of fewer rows,
+each a power of two, so that a handful of statement texts serve every length (each compiled once)."""
+MAX_KEPT_RUNS = 50_000
+"""SQLite: an area's runs are written once this many of its figures wait (``Writer.write_runs``)."""
+_RUN_COLUMNS = "version_id, area_id, frequency, measure, date, new_value, cumulative_value, flags"
+_RUN_ROW = "(?1, ?2, ?3, ?4, ?, NULLIF(?, ''), NULLIF(?, ''), NULLIF(?, ''))"
+"""One figure of a run: the series' version, area, frequency and measure in the first four
+parameters, then date, new, cumulative and flags; a blank value or no flags is bound as ``''``
+(binding ``None`` goes through the driver's adapter lookup, several times the cost of a value)."""
+_RUN_INSERTS: dict[int, str] = {}
+"""The statement text for each number of rows, built once: the driver finds its compiled statement
+by the text."""
 _CURRENT_COLUMNS = "area_id, frequency, measure, date, version_id, new_value, cumulative_value, flags"
 _INSERT_CURRENT = f"""
 INSERT INTO reporting_current_figures ({_CURRENT_COLUMNS})
@@ -138,6 +136,36 @@ class DaySums:
             )
 
 
+@dataclass
+class _Series:
+    """Runs of one series kept back on SQLite: the parameters of their ``INSERT ... VALUES``."""
+
+    head: list[Any]
+    """Version, area, frequency and measure."""
+    values: list[Any] = field(default_factory=list)
+    """Date, new, cumulative and flags of each figure in turn (``''`` for blank, see ``_RUN_ROW``)."""
+    spans: list[tuple[str, str]] = field(default_factory=list)
+    """Each run's first and last date."""
+
+
+def _run_insert(rows: int) -> str:
+    """The ``INSERT`` of ``rows`` figures of a series (one text per number of rows)."""
+    text = _RUN_INSERTS.get(rows)
+    if text is None:
+        values = ", ".join(itertools.repeat(_RUN_ROW, rows))
+        text = _RUN_INSERTS[rows] = f"INSERT INTO reporting_figures ({_RUN_COLUMNS}) VALUES {values}"  # noqa: S608
+    return text
+
+
+def _listed(values: _Days, blank: npt.NDArray[np.bool_] | None) -> list[int | str]:
+    """``values`` as a list, ``''`` where ``blank`` is true."""
+    listed: list[int | str] = list(values.tolist())
+    if blank is not None:
+        for at in np.flatnonzero(blank).tolist():
+            listed[at] = ""
+    return listed
+
+
 class Writer:
     """Batched writes of one import's figures, in the session's transaction.
 
@@ -163,6 +191,10 @@ class Writer:
         """Whether a pending figure replaces a current one (else a plain insert will do, as in a first import)."""
         self.areas: set[int] = set()
         """Areas with figures written whose row has not been checked yet."""
+        self._runs: dict[tuple[str, str, int], _Series] = {}
+        """SQLite: runs of one area waiting to be written (``write_runs``), by (frequency, measure, version)."""
+        self._runs_area: int | None = None
+        self._runs_figures = 0
         self.versions: set[int] = set()
         """Versions figures were written in (only the import's own, unless something is wrong)."""
         self.totalled: dict[tuple[str, str], tuple[dt.date, dt.date]] = {}
@@ -238,64 +270,45 @@ class Writer:
 
         A value is written blank (NULL) where its mask, if any, is true. The caller has made sure no
         current figure lies in the run's dates and that this import had none of them before, so on
-        SQLite the run goes into the current figures at once too.
+        SQLite the run goes into the current figures too, as soon as it is written (``write_runs``).
         """
-        if new_blank is not None or cumulative_blank is not None:
-            self._add_run_with_blanks(
-                version_id, area_id, frequency, measure, days, new, cumulative, flags, new_blank, cumulative_blank
-            )
-            return
         day_list = days.tolist()
-        values = self._day_values
         self._know_days(day_list[0], day_list[-1])
+        dates = list(map(self._day_values.__getitem__, day_list))
         first, last = dt.date.fromordinal(day_list[0]), dt.date.fromordinal(day_list[-1])
-        repeat = itertools.repeat
         if self.is_sqlite:
-            # The values cross as JSON text that SQLite takes apart in C, a batch of runs in a few
-            # statements, instead of eight bound parameters per row (the cost of executemany on a large
-            # file). The few flagged figures go apart, so the others need no flags column.
-            plain = (days, new, cumulative)
-            flagged: list[tuple[str, int, int, str]] = []
-            if flags:
-                kept = np.ones(len(day_list), dtype=bool)
-                at = np.fromiter(flags, dtype=np.int64, count=len(flags))
-                kept[at] = False
-                plain = (days[kept], new[kept], cumulative[kept])
-                flagged = list(
-                    zip(
-                        map(values.__getitem__, days[at].tolist()),
-                        new[at].tolist(),
-                        cumulative[at].tolist(),
-                        flags.values(),
-                        strict=True,
-                    )
+            if (area_id, frequency, measure) in self.pending:
+                # Figures of the series went one by one before: into the current figures with them
+                # first, so that their range, brought up to date later, does not take in this run's.
+                self.sync(version_id)
+            if area_id != self._runs_area or self._runs_figures >= MAX_KEPT_RUNS:
+                self.write_runs()
+                self._runs_area = area_id
+            series = self._runs.get((frequency, measure, version_id))
+            if series is None:
+                series = self._runs[(frequency, measure, version_id)] = _Series(
+                    [version_id, area_id, frequency, measure]
                 )
-            figures = list(
-                zip(map(values.__getitem__, plain[0].tolist()), plain[1].tolist(), plain[2].tolist(), strict=True)
-            )
-            named = {"version": version_id, "area": area_id, "frequency": frequency, "measure": measure}
-            # Straight to the driver's connection (in the session's transaction): SQLAlchemy's own
-            # work per statement was a tenth of the statement's on a run.
-            raw = self.session.connection().connection.driver_connection
-            assert raw is not None
-            raw.execute(_INSERT_RUN, named | {"figures": json.dumps(figures)})
-            if flagged:
-                raw.execute(_INSERT_FLAGGED, named | {"figures": json.dumps(flagged)})
-            # No current figure lies in the run's dates: a plain insert of its rows.
-            dates = {"first": values[day_list[0]], "last": values[day_list[-1]]}
-            raw.execute(_INSERT_CURRENT, named | dates)
+            marks = [""] * len(day_list)
+            for at, text in flags.items():
+                marks[at] = text
+            news, cumulatives = _listed(new, new_blank), _listed(cumulative, cumulative_blank)
+            series.values.extend(itertools.chain.from_iterable(zip(dates, news, cumulatives, marks, strict=True)))
+            series.spans.append((dates[0], dates[-1]))
+            self._runs_figures += len(day_list)
             self.written(version_id, area_id, frequency, measure, first, last, is_current=True)
             return
         rows = self.figures
+        repeat = itertools.repeat
         rows.extend(
             zip(
                 repeat(version_id),
                 repeat(area_id),
-                map(values.__getitem__, day_list),
+                dates,
                 repeat(frequency),
                 repeat(measure),
-                new.tolist(),
-                cumulative.tolist(),
+                with_blanks(new, new_blank),
+                with_blanks(cumulative, cumulative_blank),
                 map(flags.get, range(len(day_list))),
                 strict=False,  # the repeats are endless
             )
@@ -304,51 +317,36 @@ class Writer:
         if len(rows) >= BATCH_ROWS:
             self.flush()
 
-    def _add_run_with_blanks(
-        self,
-        version_id: int,
-        area_id: int,
-        frequency: str,
-        measure: str,
-        days: _Days,
-        new: _Days,
-        cumulative: _Days,
-        flags: dict[int, str],
-        new_blank: npt.NDArray[np.bool_] | None,
-        cumulative_blank: npt.NDArray[np.bool_] | None,
-    ) -> None:
-        """``add_run`` for a run with blank values: the values go as lists with ``None`` (JSON null) in them."""
-        day_list = days.tolist()
-        values = self._day_values
-        self._know_days(day_list[0], day_list[-1])
-        first, last = dt.date.fromordinal(day_list[0]), dt.date.fromordinal(day_list[-1])
-        dates = [values[day] for day in day_list]
-        news, cumulatives = with_blanks(new, new_blank), with_blanks(cumulative, cumulative_blank)
-        if self.is_sqlite:
-            plain = [
-                (date, new_value, cumulative_value)
-                for at, (date, new_value, cumulative_value) in enumerate(zip(dates, news, cumulatives, strict=True))
-                if at not in flags
-            ]
-            flagged = [(dates[at], news[at], cumulatives[at], text) for at, text in flags.items()]
-            named = {"version": version_id, "area": area_id, "frequency": frequency, "measure": measure}
-            raw = self.session.connection().connection.driver_connection
-            assert raw is not None
-            if plain:
-                raw.execute(_INSERT_RUN, named | {"figures": json.dumps(plain)})
-            if flagged:
-                raw.execute(_INSERT_FLAGGED, named | {"figures": json.dumps(flagged)})
-            raw.execute(_INSERT_CURRENT, named | {"first": dates[0], "last": dates[-1]})
-            self.written(version_id, area_id, frequency, measure, first, last, is_current=True)
+    def write_runs(self) -> None:
+        """Write the runs kept back on SQLite, and their figures into the current figures.
+
+        ``add_run`` keeps an area's runs until the next area's come (or ``MAX_KEPT_RUNS`` figures
+        wait), then writes them series by series, in the order of both tables' keys: when areas come
+        in the order of their ids, as in a first import, every figure is added at the end of the
+        tables, which SQLite does without searching its b-trees from the top. The pipeline calls
+        this before it reads the figures, and ``flush`` does.
+        """
+        if not self._runs:
             return
-        rows = self.figures
-        rows.extend(
-            (version_id, area_id, date, frequency, measure, new_value, cumulative_value, flags.get(at))
-            for at, (date, new_value, cumulative_value) in enumerate(zip(dates, news, cumulatives, strict=True))
-        )
-        self.written(version_id, area_id, frequency, measure, first, last)
-        if len(rows) >= BATCH_ROWS:
-            self.flush()
+        raw = self.session.connection().connection.driver_connection
+        assert raw is not None
+        for key in sorted(self._runs):
+            series = self._runs[key]
+            head, values = series.head, series.values
+            count, start = len(values) // 4, 0
+            while start < count:
+                rows = min(RUN_ROWS, count - start)
+                if rows < RUN_ROWS:
+                    rows = 1 << (rows.bit_length() - 1)
+                raw.execute(_run_insert(rows), head + values[4 * start : 4 * (start + rows)])
+                start += rows
+            version_id, area_id, frequency, measure = head
+            named = {"version": version_id, "area": area_id, "frequency": frequency, "measure": measure}
+            # No current figure lies in a run's dates: a plain insert of its rows.
+            for first, last in series.spans:
+                raw.execute(_INSERT_CURRENT, named | {"first": first, "last": last})
+        self._runs.clear()
+        self._runs_figures = 0
 
     def _know_days(self, first: int, last: int) -> None:
         """Have every day from ``first`` to ``last`` as the driver takes it (the days known stay one span)."""
@@ -366,6 +364,7 @@ class Writer:
         self._day_span = known
 
     def flush(self) -> None:
+        self.write_runs()
         if self.figures:
             rows, self.figures = self.figures, []
             self._write("reporting_figures", _FIGURE_COLUMNS, rows)
