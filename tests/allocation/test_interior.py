@@ -7,8 +7,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy import sparse
-from scipy.optimize import linprog
 
 from solidarity.allocation import interior, objectives
 from solidarity.allocation.interior import least_cost_vertex
@@ -22,21 +20,7 @@ from solidarity.allocation.objectives import (
     pair_fills,
 )
 from solidarity.allocation.problem import parse_problem
-from tests.allocation.test_objectives import _coupled_problem
-
-
-def _whole_program(network: Network, target: np.ndarray) -> Any:
-    """The reference: one HiGHS solve with every stock and capacity row."""
-    reachable = np.zeros(network.pairs, dtype=bool)
-    reachable[network.var_pair] = True
-    return linprog(
-        network.var_cost,
-        A_ub=sparse.vstack([network.stock_matrix(), network.capacity_matrix()], format="csr"),
-        b_ub=np.concatenate([network.stock_amount, network.capacity_kg]),
-        A_eq=network.pair_matrix()[reachable],
-        b_eq=target[reachable],
-        method="highs",
-    )
+from tests.allocation.test_objectives import _coupled_problem, whole_program
 
 
 def _coupled_networks(seed: int, count: int) -> list[tuple[Network, np.ndarray, np.ndarray]]:
@@ -56,7 +40,7 @@ def _coupled_networks(seed: int, count: int) -> list[tuple[Network, np.ndarray, 
 
 
 def _check_vertex(network: Network, target: np.ndarray, rows: np.ndarray, x: np.ndarray) -> None:
-    whole = _whole_program(network, target)
+    whole = whole_program(network, target)
     assert whole.status == 0, whole.message
     assert float(network.var_cost @ x) == pytest.approx(float(whole.fun), rel=1e-7, abs=1e-6)
     received = np.bincount(network.var_pair, weights=x, minlength=network.pairs)
@@ -151,7 +135,7 @@ def test_the_least_cost_pass_goes_straight_to_the_interior_point_when_many_capac
     monkeypatch.setattr(objectives, "least_cost_vertex", counted)
     for network, target, _ in _coupled_networks(7, 30):
         fills = maxmin_fills(network, capacity=True)
-        whole = _whole_program(network, target)
+        whole = whole_program(network, target)
         x = cheapest_with_fills(network, fills, feasible=True)
         assert float(network.var_cost @ x) == pytest.approx(float(whole.fun), rel=1e-7, abs=1e-6)
         assert pair_fills(network, x) == pytest.approx(fills, abs=1e-6)
@@ -166,4 +150,4 @@ def test_a_layout_too_large_for_the_dense_factor_is_left_to_highs(monkeypatch: p
     monkeypatch.setattr(objectives, "DIRECT_ROWS", 0)
     fills = maxmin_fills(network, capacity=True)
     x = cheapest_with_fills(network, fills, feasible=True)
-    assert float(network.var_cost @ x) == pytest.approx(float(_whole_program(network, target).fun), rel=1e-7, abs=1e-6)
+    assert float(network.var_cost @ x) == pytest.approx(float(whole_program(network, target).fun), rel=1e-7, abs=1e-6)

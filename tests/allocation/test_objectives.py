@@ -11,7 +11,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from solidarity.allocation.lp import Infeasible, Unbounded, solve_lp
-from solidarity.allocation.network import build_network
+from solidarity.allocation.network import Network, build_network
 from solidarity.allocation.objectives import (
     Objective,
     binding_capacity_rows,
@@ -222,6 +222,20 @@ def test_fast_path_gives_the_plain_lp_paths_fills_and_cost_on_random_capacity_co
     assert shortcut >= 3
 
 
+def whole_program(network: Network, target: np.ndarray) -> Any:
+    """The reference least-cost program: one HiGHS solve with every stock and capacity row."""
+    reachable = np.zeros(network.pairs, dtype=bool)
+    reachable[network.var_pair] = True
+    return linprog(
+        network.var_cost,
+        A_ub=sparse.vstack([network.stock_matrix(), network.capacity_matrix()], format="csr"),
+        b_ub=np.concatenate([network.stock_amount, network.capacity_kg]),
+        A_eq=network.pair_matrix()[reachable],
+        b_eq=target[reachable],
+        method="highs",
+    )
+
+
 @pytest.mark.parametrize("row_limit", [0, ROW_LIMIT])
 def test_least_cost_pass_gives_the_whole_programs_cost_whether_rows_are_added_or_the_program_solved_whole(
     row_limit: int,
@@ -236,16 +250,7 @@ def test_least_cost_pass_gives_the_whole_programs_cost_whether_rows_are_added_or
             continue
         fills = maxmin_fills(network, capacity=True)
         target = np.maximum(fills * network.pair_request * (1 - 1e-9), 0.0)
-        reachable = np.zeros(network.pairs, dtype=bool)
-        reachable[network.var_pair] = True
-        whole = linprog(
-            network.var_cost,
-            A_ub=sparse.vstack([network.stock_matrix(), network.capacity_matrix()], format="csr"),
-            b_ub=np.concatenate([network.stock_amount, network.capacity_kg]),
-            A_eq=network.pair_matrix()[reachable],
-            b_eq=target[reachable],
-            method="highs",
-        )
+        whole = whole_program(network, target)
         assert whole.status == 0, whole.message
         x = cheapest_with_fills(network, fills, feasible=True, row_limit=row_limit)
         assert float(network.var_cost @ x) == pytest.approx(float(whole.fun), rel=1e-6, abs=1e-6)

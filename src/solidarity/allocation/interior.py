@@ -33,11 +33,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as la
 from highspy import kHighsInf
-from highspy._core import HighsModelStatus, _Highs
+from highspy._core import HighsModelStatus
 from scipy import sparse
 from scipy.linalg.blas import dsyrk
 from threadpoolctl import threadpool_limits
 
+from solidarity.allocation.lp import highs_program
 from solidarity.allocation.network import FloatArray, IntArray, Network
 
 MAX_ITERATIONS = 80
@@ -362,24 +363,10 @@ def _crossover(
     stock_matrix = network.stock_matrix()[stock_rows][:, lay.var]
     capacity_matrix = network.capacity_matrix()[rows][:, lay.var]
     matrix = sparse.vstack([pair_matrix, stock_matrix, capacity_matrix], format="csc")
-    rows_total = matrix.shape[0]
     lower = np.concatenate([lay.target, np.full(len(stock_rows) + len(rows), -kHighsInf)])
     upper = np.concatenate([lay.target, network.stock_amount[stock_rows], network.capacity_kg[rows]])
     cost = network.var_cost[lay.var]
-    n = len(lay.var)
-    highs = _Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.addRows(rows_total, lower, upper, 0, np.zeros(rows_total, dtype=np.int32), _NO_INT, _NO_FLOAT)
-    highs.addCols(
-        n,
-        cost,
-        np.zeros(n),
-        np.full(n, kHighsInf),
-        matrix.nnz,
-        matrix.indptr[:-1].astype(np.int32),
-        matrix.indices.astype(np.int32),
-        matrix.data,
-    )
+    highs = highs_program(cost, matrix, lower, upper)
     # crossover() reads state that only a run sets up (a bare model crashes it): a run stopped at once
     highs.setOptionValue("presolve", "off")
     highs.setOptionValue("solver", "simplex")
@@ -431,7 +418,3 @@ def _step(v: Triple, dv: Triple) -> float:
         if falling.any():
             step = min(step, float((-vi[falling] / di[falling]).min()))
     return step
-
-
-_NO_INT = np.zeros(0, dtype=np.int32)
-_NO_FLOAT = np.zeros(0, dtype=np.float64)

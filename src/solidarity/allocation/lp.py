@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from highspy import kHighsInf
+from highspy._core import _Highs
 from scipy import sparse
 from scipy.optimize import OptimizeResult, linprog
 
@@ -62,3 +64,28 @@ def solve_lp(
     if result.status != 0:
         raise SolverFailed(f"HiGHS could not solve {what}: {result.message}")
     return result
+
+
+def highs_program(cost: Any, matrix: sparse.csc_matrix, row_lower: Any, row_upper: Any) -> _Highs:
+    """A silent HiGHS model: minimise ``cost @ x`` with ``row_lower ≤ matrix @ x ≤ row_upper``, ``x ≥ 0``.
+
+    For the solves that need more than ``linprog`` gives (a basis kept between solves, crossover).
+    highspy's public ``Highs`` prints a banner on stdout when built, which would corrupt ``--json``
+    output, hence the private class.
+    """
+    highs = _Highs()
+    highs.setOptionValue("output_flag", False)
+    rows, n = matrix.shape
+    no_int, no_float = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float64)
+    highs.addRows(rows, row_lower, row_upper, 0, np.zeros(rows, dtype=np.int32), no_int, no_float)
+    highs.addCols(
+        n,
+        np.asarray(cost, dtype=np.float64),
+        np.zeros(n),
+        np.full(n, kHighsInf),
+        matrix.nnz,
+        matrix.indptr[:-1].astype(np.int32),
+        matrix.indices.astype(np.int32),
+        matrix.data,
+    )
+    return highs

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import numpy as np
 from highspy import kHighsInf
-from highspy._core import HighsModelStatus, _Highs
+from highspy._core import HighsModelStatus
 from scipy import sparse
 
-from solidarity.allocation.lp import Infeasible, SolverFailed
+from solidarity.allocation.lp import Infeasible, SolverFailed, highs_program
 from solidarity.allocation.network import FloatArray, IntArray, Network
 
 ROW_LIMIT = 50
@@ -47,26 +47,12 @@ class RowGeneration:
         stock = len(network.stock_amount)
         lower = np.concatenate([np.full(stock, -kHighsInf), target[pairs]])
         upper = np.concatenate([network.stock_amount, target[pairs]])
-        # highspy's public Highs prints a banner on stdout when built, which would corrupt --json output
-        self._highs = _Highs()
-        self._highs.setOptionValue("output_flag", False)
+        self._highs = highs_program(network.var_cost, matrix, lower, upper)
         self._highs.setOptionValue("solver", "simplex")
         self._highs.setOptionValue("simplex_strategy", 1)  # dual: it keeps optimality while rows are added
-        self._highs.addRows(len(lower), lower, upper, 0, np.zeros(len(lower), dtype=np.int32), _NO_INT, _NO_FLOAT)
-        n = network.variables
-        self._highs.addCols(
-            n,
-            network.var_cost,
-            np.zeros(n),
-            np.full(n, kHighsInf),
-            matrix.nnz,
-            matrix.indptr[:-1].astype(np.int32),
-            matrix.indices.astype(np.int32),
-            matrix.data,
-        )
         self.added = np.zeros(len(network.capacity_route), dtype=bool)
         self.iterations = 0
-        self.x = np.zeros(n)
+        self.x = np.zeros(network.variables)
         self._solve(iteration_limit=None)
 
     def grow(self, rows: IntArray, *, row_limit: int = ROW_LIMIT, iteration_limit: int = ITERATION_LIMIT) -> bool:
@@ -117,7 +103,3 @@ class RowGeneration:
             raise SolverFailed(f"HiGHS could not solve {WHAT}: {self._highs.modelStatusToString(status)}")
         self.x = np.maximum(np.asarray(self._highs.getSolution().col_value, dtype=np.float64), 0.0)
         return True
-
-
-_NO_INT = np.zeros(0, dtype=np.int32)
-_NO_FLOAT = np.zeros(0, dtype=np.float64)
