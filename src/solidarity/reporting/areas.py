@@ -193,6 +193,10 @@ def region_of(text: str | None) -> str | None:
     return normalise_region(text) if text else None
 
 
+_INSERT_AREA = insert(ReportingArea).returning(ReportingArea.id)
+"""Built once: building the statement with ``values()`` per area cost as much as running it."""
+
+
 class AreaTable:
     """Area ids by code for one session: all read at the first lookup, created when first reported.
 
@@ -215,17 +219,16 @@ class AreaTable:
             return known
         parent_id = self.id_for(spec.parent) if spec.parent is not None else None
         area_id: int | None = self.session.scalar(
-            insert(ReportingArea)
-            .values(
-                code=spec.code,
-                name=spec.name,
-                kind=str(spec.kind),
-                parent_id=parent_id,
-                country_code=spec.country_code,
-                who_region=spec.who_region,
-                is_on_map=spec.is_on_map,
-            )
-            .returning(ReportingArea.id)
+            _INSERT_AREA,
+            {
+                "code": spec.code,
+                "name": spec.name,
+                "kind": str(spec.kind),
+                "parent_id": parent_id,
+                "country_code": spec.country_code,
+                "who_region": spec.who_region,
+                "is_on_map": spec.is_on_map,
+            },
         )
         assert area_id is not None
         self.created.append(spec.code)

@@ -249,7 +249,7 @@ class Pipeline:
             if last_id is not None and (ref is last_ref or ref == last_ref):
                 area_id = last_id
             else:
-                area_id = self._area_id(raw)
+                area_id = self._area_id(ref, line)
                 last_ref, last_id = ref, area_id
             if area_id is None:
                 report.rejected += 1
@@ -282,12 +282,12 @@ class Pipeline:
             self._resolved[ref] = area_spec(ref)
         if self._resolved[ref] is None:
             return None
-        return self._area_id(next(run.figures()))
+        return self._area_id(ref, run.first_line)
 
     def _buffer_figures(self, figures: Iterable[RawFigure]) -> None:
         """Figures whose lines were counted already, buffered (or rejected) as ``_read`` does."""
         for raw in figures:
-            area_id = self._area_id(raw)
+            area_id = self._area_id(raw.area, raw.line)
             if area_id is None:
                 self.report.rejected += 1
                 continue
@@ -299,17 +299,17 @@ class Pipeline:
     def _count(self, area_id: int) -> int:
         return sum(len(waiting) for waiting in self._buffers.get(area_id, {}).values())
 
-    def _area_id(self, raw: RawFigure) -> int | None:
-        ref = raw.area
+    def _area_id(self, ref: AreaRef, line: int | None) -> int | None:
+        """The id of the area ``ref`` names (created if new), or ``None`` (reported on ``line``)."""
         if ref not in self._resolved:
             self._resolved[ref] = area_spec(ref)
         spec = self._resolved[ref]
         if spec is None:
-            if raw.line not in self._refused_lines:
-                self._refused_lines.add(raw.line)
+            if line not in self._refused_lines:
+                self._refused_lines.add(line)
                 value = ref.code if ref.code and ref.code.strip() else ref.name
                 self._error(
-                    raw.line,
+                    line,
                     self._area_field if ref.code and ref.code.strip() else self._name_field,
                     value,
                     f"unknown area {_describe_ref(ref)}: not an ISO 3166-1 code, a known country name or a "

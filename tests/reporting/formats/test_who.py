@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import re
 from collections.abc import Callable
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from solidarity.errors import Invalid
 from solidarity.imports import OnError
+from solidarity.reporting.formats import who
 from solidarity.reporting.records import AreaRef, Frequency, Measure
 
 from .conftest import DATA, Parsed, parse_bytes
@@ -192,3 +196,40 @@ def test_missing_header_column_is_refused() -> None:
 
     with pytest.raises(Invalid, match="the WHO header lacks Cumulative_deaths"):
         list(parse_who(io.BytesIO(data), Problems("who.csv")))
+
+
+def _fields(texts: list[str]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """A line of ``texts`` as the byte reader sees it: its bytes and each field's start and end."""
+    data = (",".join(texts) + "\n").encode()
+    ends = np.cumsum([len(text.encode()) + 1 for text in texts]) - 1
+    return np.frombuffer(data, dtype=np.uint8), ends - [len(text.encode()) for text in texts], ends
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2020-01-01", "2000-02-29", "2024-02-29", "0001-01-01", "9999-12-31", "1543-12-28", "1900-02-29", "2023-02-29",
+     "2020-04-31", "2020-13-01", "2020-00-10", "2020-01-00", "2020-01-32", "0000-01-01", "2020/01/01", "+020-01-01",
+     "2020-01-1 ", " 2020-0101", "2020-1-1", "2020-01-01T00:00"],
+)  # fmt: skip
+def test_the_byte_reader_takes_exactly_the_dates_python_reads_as_yyyy_mm_dd(text: str) -> None:
+    # A date the byte reader does not take sends its block to the text path, which reports it.
+    try:
+        expected = dt.date.fromisoformat(text).toordinal() if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+    except ValueError:
+        expected = None
+    read = who._dates(*_fields([text, "2020-01-01"]))
+    assert (None if read is None else int(read[0])) == expected
+
+
+def test_the_byte_reader_reads_counts_as_int_does_or_not_at_all() -> None:
+    rng = random.Random(3)
+    texts = [str(rng.randint(-(10 ** rng.randint(1, 16)), 10 ** rng.randint(1, 16))) for _ in range(5_000)]
+    texts += ["007", "-0", "00", "0", "", "123456789012345678", "-12345678901234567"]  # up to 18 characters
+    read = who._integers(*_fields(texts))
+    assert read is not None
+    values, blank = read
+    assert values.tolist() == [int(text) if text else 0 for text in texts]
+    assert blank is not None
+    assert np.flatnonzero(blank).tolist() == [texts.index("")]
+    for odd in ("-", "+5", " 7", "1_000", "5-", "--1", "1.5", "1234567890123456789"):
+        assert who._integers(*_fields(["1", odd, "2"])) is None, odd

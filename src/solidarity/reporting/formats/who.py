@@ -288,9 +288,6 @@ def _run(
     return (start + first, area, ordinals[first:end], [column[first:end] for column in counts], run_blanks)
 
 
-_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
-
-
 def _runs_from_bytes(
     start: int, fields: Fields, index: dict[str, int], latest: dt.date, areas: dict[tuple[str, str], AreaRef]
 ) -> list[_Run] | None:
@@ -352,39 +349,59 @@ def _integers(
     data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets
 ) -> tuple[npt.NDArray[np.int64], _Blank] | None:
     """Whole numbers written as digits with an optional leading minus, as ``int`` reads them, and
-    the empty fields as a mask (0 in the values; ``None`` when no field is empty); else ``None``."""
+    the empty fields as a mask (0 in the values; ``None`` when no field is empty); else ``None``.
+
+    Digit by digit over all fields at once (``value * 10 + digit`` while a field has digits left).
+    """
     lengths = ends - starts
     longest = int(lengths.max())
     if longest > 18:
         return None
     empty = lengths == 0
-    blank = empty if empty.any() else None
-    offsets = np.arange(max(longest, 1))
-    inside = offsets < lengths[:, None]
-    digits = data[np.where(inside, starts[:, None] + offsets, 0)].astype(np.int64) - ord("0")
-    is_digit = (digits >= 0) & (digits <= 9)
-    negative = (digits[:, 0] == ord("-") - ord("0")) & ~empty
-    allowed = is_digit | ~inside
-    allowed[:, 0] |= negative
-    if not allowed.all() or (negative & (lengths < 2)).any():
+    negative = (data[starts] == ord("-")) & ~empty
+    first = starts + negative
+    digit_count = ends - first
+    if (negative & (digit_count == 0)).any():
         return None
-    powers = np.clip(lengths[:, None] - 1 - offsets, 0, 18)
-    values: npt.NDArray[np.int64] = (np.where(inside & is_digit, digits, 0) * 10**powers).sum(axis=1)
-    return np.where(negative, -values, values), blank
+    values = np.zeros(len(starts), dtype=np.int64)
+    for at in range(longest):
+        inside = digit_count > at
+        digit = data[np.where(inside, first + at, 0)].astype(np.int64) - ord("0")
+        if (inside & ((digit < 0) | (digit > 9))).any():
+            return None
+        values = np.where(inside, values * 10 + digit, values)
+    return np.where(negative, -values, values), empty if empty.any() else None
+
+
+_DATE_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
+"""Where the digits of ``YYYY-MM-DD`` are."""
+_MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+_DAYS_BEFORE_MONTH = np.concatenate([[0], np.cumsum(_MONTH_DAYS)[:-1]])
+"""Days of a common year before each month (index 1 to 12)."""
 
 
 def _dates(data: npt.NDArray[np.uint8], starts: Offsets, ends: Offsets) -> npt.NDArray[np.int64] | None:
-    """Date ordinals of fields written exactly ``YYYY-MM-DD``; else ``None``."""
+    """Date ordinals (as ``date.toordinal``) of fields written exactly ``YYYY-MM-DD`` that
+    ``date.fromisoformat`` takes (year 1 to 9999, a day the month has); else ``None``."""
     if ((ends - starts) != 10).any():
         return None
-    texts = np.ascontiguousarray(data[starts[:, None] + np.arange(10)]).view("S10").ravel()
-    try:
-        parsed = texts.astype("datetime64[D]")
-    except ValueError:
+    chars = data[starts[:, None] + np.arange(10)]
+    digits = chars[:, _DATE_DIGITS].astype(np.int64) - ord("0")
+    dashes = (chars[:, 4] == ord("-")) & (chars[:, 7] == ord("-"))
+    if not dashes.all() or not ((digits >= 0) & (digits <= 9)).all():
         return None
-    if (np.datetime_as_string(parsed).astype("S10") != texts).any():
-        return None  # numpy read something else as a date (a sign, fewer digits): not ours to accept
-    return parsed.astype(np.int64) + _EPOCH_ORDINAL
+    year = digits[:, :4] @ np.array([1000, 100, 10, 1])
+    month = digits[:, 4] * 10 + digits[:, 5]
+    day = digits[:, 6] * 10 + digits[:, 7]
+    if ((month < 1) | (month > 12) | (year < 1)).any():
+        return None
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    if ((day < 1) | (day > _MONTH_DAYS[month] + (leap & (month == 2)))).any():
+        return None
+    before = year - 1
+    days_before_year = before * 365 + before // 4 - before // 100 + before // 400
+    ordinals: npt.NDArray[np.int64] = days_before_year + _DAYS_BEFORE_MONTH[month] + (leap & (month > 2)) + day
+    return ordinals
 
 
 def _checked_row(
