@@ -18,7 +18,7 @@ from solidarity.config import load_settings
 from solidarity.db import make_engine, make_sessionmaker, transaction
 from solidarity.errors import Invalid
 from solidarity.imports import OnError
-from solidarity.reporting import service
+from solidarity.reporting import service, writing
 from solidarity.reporting.formats import who
 from solidarity.reporting.importing import Pipeline
 from solidarity.reporting.models import CurrentFigure, DailyTotal, Figure
@@ -318,3 +318,14 @@ def test_dates_an_area_left_out_and_brings_later_are_checked_against_its_runs_no
             .order_by(Figure.measure)
         ).all()
     assert derived == [(5, ["derived_new"]), (1, ["derived_new"])]
+
+
+def test_runs_written_before_their_area_ends_are_written_as_single_figures_are(
+    db: sessionmaker[Session], second_db: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # On SQLite an area's runs are kept until the next area's come, or until MAX_KEPT_RUNS figures wait:
+    # with a small limit an area's runs are written in several goes, each series in key order still.
+    monkeypatch.setattr(writing, "MAX_KEPT_RUNS", 500)
+    lines = _lines(AREAS[:3], dt.date(2018, 1, 1), 2_000, seed=11)
+    reports = _imports_agree(db, second_db, monkeypatch, tmp_path, [(_text(lines), OnError.ERROR_ALL)])
+    assert reports[0]["accepted"] == 2 * len(lines)

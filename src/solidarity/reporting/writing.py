@@ -1,7 +1,9 @@
 """What an import writes: the figures, then the current figures and the daily totals that follow from them.
 
 Only ``Figure`` rows cross from Python to the database, in batches through the driver
-(``executemany`` on SQLite, ``COPY`` on PostgreSQL). The current figures follow with one set-based
+(``executemany`` on SQLite, ``COPY`` on PostgreSQL; on SQLite, runs checked at once go in as
+multi-row ``INSERT ... VALUES``, an area's together in key order, see ``Writer.write_runs``, and
+into the current figures as soon as they are written). The current figures follow with one set-based
 ``INSERT ... SELECT ... ON CONFLICT`` per series over the dates written (a range of the figures'
 key), and the daily totals from the sums the import kept while writing, or one ``INSERT ... SELECT
 ... GROUP BY`` per series kind where the import touched dates the totals already covered.
@@ -289,11 +291,10 @@ class Writer:
             if area_id != self._runs_area or self._runs_figures >= MAX_KEPT_RUNS:
                 self.write_runs()
                 self._runs_area = area_id
-            series = self._runs.get((frequency, measure, version_id))
+            key = (frequency, measure, version_id)
+            series = self._runs.get(key)
             if series is None:
-                series = self._runs[(frequency, measure, version_id)] = _Series(
-                    [version_id, area_id, frequency, measure]
-                )
+                series = self._runs[key] = _Series([version_id, area_id, frequency, measure])
             marks: list[str | float] = [_NULL] * len(day_list)
             for at, text in flags.items():
                 marks[at] = text
