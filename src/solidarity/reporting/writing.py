@@ -187,8 +187,9 @@ class Writer:
         self.iso_dates: dict[dt.date, str] = {}
         """Dates as SQLite stores them, each formatted once (one entry per distinct date)."""
         self._day_values: dict[int, Any] = {}
-        self._day_span: tuple[int, int] | None = None
         """Date ordinals as the driver takes them: ISO text on SQLite, dates on PostgreSQL."""
+        self._day_span: tuple[int, int] | None = None
+        """The first and last ordinal in ``_day_values`` (every day between is there)."""
         self.touched: dict[tuple[str, str], Touched] = {}
         self.started = False
         self.pending: dict[tuple[int, str, str], list[dt.date]] = {}
