@@ -21,7 +21,6 @@ from solidarity.allocation.objectives import (
     maxmin_fills,
     optimise,
     pair_fills,
-    progressive_filling,
 )
 from solidarity.allocation.problem import parse_problem
 from solidarity.allocation.row_generation import ROW_LIMIT, RowGeneration
@@ -177,10 +176,59 @@ def _coupled_problem(rng: random.Random) -> dict[str, Any]:
     return {"items": items, "hubs": hubs, "destinations": destinations, "routes": routes}
 
 
+def plain_progressive_filling(network: Network) -> np.ndarray:
+    """The reference max-min fills: every round solved from scratch by ``linprog`` with every stock,
+    request and capacity row; the pairs with a non-zero dual on their level row, or at their request,
+    are frozen at that fill. Dual simplex, so HiGHS's fills from its own answers may overshoot its
+    tolerance: the frozen amounts are met a hair looser when it says infeasible."""
+    reachable = np.zeros(network.pairs, dtype=bool)
+    reachable[network.var_pair] = True
+    active, frozen = reachable.copy(), np.zeros(network.pairs, dtype=bool)
+    fills = np.zeros(network.pairs)
+    blocks = [network.stock_matrix(), network.pair_matrix()]
+    limits = [network.stock_amount, network.pair_request]
+    if len(network.capacity_route):
+        blocks.append(network.capacity_matrix())
+        limits.append(network.capacity_kg)
+    base = sparse.hstack([sparse.vstack(blocks), sparse.csr_matrix((sum(b.shape[0] for b in blocks), 1))])
+    pair_matrix = network.pair_matrix()
+    while active.any():
+        on, off = np.flatnonzero(active), np.flatnonzero(frozen)
+        level = sparse.csr_matrix(
+            (network.pair_weight[on] * network.pair_request[on], (np.arange(len(on)), [0] * len(on)))
+        )
+        a = sparse.vstack(
+            [
+                base,
+                sparse.hstack([-pair_matrix[on], level]),
+                sparse.hstack([-pair_matrix[off], sparse.csr_matrix((len(off), 1))]),
+            ],
+            format="csr",
+        )
+        c = np.zeros(network.variables + 1)
+        c[-1] = -1.0
+        for tolerance in (1e-9, 1e-6, 1e-5, 1e-4):
+            floors = np.maximum(fills[off] * network.pair_request[off] * (1 - tolerance) - tolerance, 0.0)
+            result = linprog(c, A_ub=a, b_ub=np.concatenate([*limits, np.zeros(len(on)), -floors]), method="highs-ds")
+            if result.status != 2:
+                break
+        assert result.status == 0, result.message
+        t = float(result.x[-1])
+        duals = np.asarray(result.ineqlin.marginals)[base.shape[0] : base.shape[0] + len(on)]
+        at_level = np.minimum(1.0, t * network.pair_weight[on])
+        stop = (np.abs(duals) > 1e-9) | (at_level >= 1 - 1e-9)
+        if not stop.any():
+            stop[:] = True
+        fills[on[stop]] = at_level[stop]
+        active[on[stop]] = False
+        frozen[on[stop]] = True
+    return fills
+
+
 def _plain_lp_path(network: Any) -> tuple[np.ndarray, float]:
     """The reference: progressive filling of all items together with every capacity row, then one LP
     over every variable with every stock and capacity row (no screening, no grouping, no shortcut)."""
-    fills = progressive_filling(network, np.ones(network.variables, dtype=bool), capacity=True)
+    fills = plain_progressive_filling(network)
     target = np.maximum(fills * network.pair_request * (1 - 1e-9), 0.0)
     reachable = np.zeros(network.pairs, dtype=bool)
     reachable[network.var_pair] = True

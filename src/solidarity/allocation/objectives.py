@@ -13,21 +13,16 @@ import math
 import numpy as np
 from scipy import sparse
 
+from solidarity.allocation.filling import progressive_filling
 from solidarity.allocation.interior import least_cost_vertex
-from solidarity.allocation.lp import Infeasible, solve_lp
+from solidarity.allocation.lp import FILL_TOLERANCE, RETRY_TOLERANCES, Infeasible, solve_lp
 from solidarity.allocation.network import FloatArray, Network
 from solidarity.allocation.row_generation import ROW_LIMIT, RowGeneration
 
-FILL_TOLERANCE = 1e-9
-WHAT = "the max-min fill"
 DIRECT_ROWS = 20 * ROW_LIMIT
 """More capacities that can bind than this: skip the row generation (its first, uncapacitated solve
 takes about a second on the benchmark and many rows break there) and go straight to the interior
 point built for the program (``interior``)."""
-RETRY_TOLERANCES = (1e-6, 1e-5, 1e-4)
-"""When HiGHS finds fills from its own earlier answers "infeasible" (they overshoot by its feasibility
-tolerance, seen on about 2% of small random capacity-coupled problems), they are met less these
-relative amounts, the smallest that works."""
 LOG_BREAKPOINTS = 24
 LOG_FLOOR = 1e-3
 """Tangent cuts of log(fill) at 24 geometric points from 0.001 to 1 (ratio about 1.35)."""
@@ -279,71 +274,6 @@ def water_fill(requests: FloatArray, weights: FloatArray, supply: float) -> Floa
         if position == len(order) - 1:
             lam = math.inf
     return np.asarray(np.minimum(1.0, lam * weights), dtype=np.float64)
-
-
-def progressive_filling(
-    network: Network, variables: np.ndarray, *, capacity: bool, rows: np.ndarray | None = None
-) -> FloatArray:
-    """Raise a common λ for every unfrozen pair (fill ≥ λ·w) until stock or capacity blocks it.
-
-    After each linear program the pairs whose fill constraint has a non-zero dual (the bottleneck)
-    and those capped at their request are frozen at their fill; the rest go on. Each round freezes
-    at least one pair, so it ends; pairs outside ``variables`` keep fill 0.
-    """
-    columns = np.flatnonzero(variables)
-    fills = np.zeros(network.pairs)
-    reachable = np.zeros(network.pairs, dtype=bool)
-    reachable[network.var_pair[columns]] = True
-    active = reachable.copy()
-    frozen = np.zeros(network.pairs, dtype=bool)
-    base, limits = _base_rows(network, capacity=capacity, rows=rows)
-    base = base[:, columns]
-    pair_matrix = network.pair_matrix()[:, columns]
-    weighted_request = network.pair_weight * network.pair_request
-    while active.any():
-        active_rows = np.flatnonzero(active)
-        frozen_rows = np.flatnonzero(frozen)
-        t_column = sparse.csr_matrix(
-            (weighted_request[active_rows], (np.arange(len(active_rows)), np.zeros(len(active_rows), dtype=int))),
-            shape=(len(active_rows), 1),
-        )
-        a = sparse.vstack(
-            [
-                sparse.hstack([base, sparse.csr_matrix((base.shape[0], 1))]),
-                sparse.hstack([-pair_matrix[active_rows], t_column]),
-                sparse.hstack([-pair_matrix[frozen_rows], sparse.csr_matrix((len(frozen_rows), 1))]),
-            ],
-            format="csr",
-        )
-        c = np.zeros(len(columns) + 1)
-        c[-1] = -1.0
-        frozen_amount = fills[frozen_rows] * network.pair_request[frozen_rows]
-        # if the frozen fills overshoot by HiGHS's tolerance, looser floors (the previous round's plan meets them)
-        for tolerance in (FILL_TOLERANCE, *RETRY_TOLERANCES):
-            try:
-                result = solve_lp(c, a, _fill_limits(limits, len(active_rows), frozen_amount, tolerance), what=WHAT)
-                break
-            except Infeasible:
-                if tolerance == RETRY_TOLERANCES[-1]:
-                    raise
-        level = float(result.x[-1])
-        duals = np.asarray(result.ineqlin.marginals)[base.shape[0] : base.shape[0] + len(active_rows)]
-        level_fill = np.minimum(1.0, level * network.pair_weight[active_rows])
-        stop = (np.abs(duals) > 1e-9) | (level_fill >= 1 - 1e-9)
-        if not stop.any():
-            stop[:] = True
-        done = active_rows[stop]
-        fills[done] = level_fill[stop]
-        active[done] = False
-        frozen[done] = True
-    return fills
-
-
-def _fill_limits(limits: FloatArray, active: int, frozen_amount: FloatArray, tolerance: float) -> FloatArray:
-    """Right-hand sides of a progressive-filling round: the limits, 0 for the active pairs, and the
-    frozen pairs' amounts less ``tolerance`` (relative, and as much absolute) as floors (negated)."""
-    floor = np.maximum(frozen_amount * (1 - tolerance) - tolerance, 0.0)
-    return np.concatenate([limits, np.zeros(active), -floor])
 
 
 def proportional_fills(network: Network) -> FloatArray:

@@ -1,0 +1,178 @@
+"""Progressive filling on one HiGHS model kept between rounds, capacity rows added as they break.
+
+Each round maximises a common level ``t`` with every unfrozen pair receiving at least
+``t · w · request``; the pairs the level cannot pass (a non-zero dual on their row) or that reach
+their request are frozen at that fill, and the next round raises the rest. The rounds differ only
+in those frozen pairs, so one model serves them all: freezing a pair sets its coefficient of ``t``
+to 0 and its row's floor to what it receives, which leaves the last plan feasible, and the primal
+simplex goes on from the basis it had. Capacity rows start out of the model and are added when the
+plan breaks one (each added row stays), so the model holds only the capacities that bind somewhere
+on the way (537 of 2,000 on the benchmark's ``--seed 3``).
+
+The answer is the same as solving every round from scratch with every row: every round ends at an
+optimum of the whole round program (no capacity of ``rows`` broken), whose duals mark the pairs to
+freeze. See docs/allocation.md and the figures in docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from highspy import kHighsInf
+from highspy._core import HighsModelStatus
+from scipy import sparse
+
+from solidarity.allocation.lp import FILL_TOLERANCE, RETRY_TOLERANCES, SolverFailed, highs_program
+from solidarity.allocation.network import FloatArray, IntArray, Network
+from solidarity.allocation.row_generation import LOAD_TOLERANCE
+
+WHAT = "the max-min fill"
+SOLVER_TOLERANCE = 1e-9
+"""HiGHS's primal and dual feasibility tolerances for the rounds (its default is 1e-7)."""
+
+
+def progressive_filling(
+    network: Network, variables: np.ndarray, *, capacity: bool, rows: IntArray | None = None
+) -> FloatArray:
+    """Raise a common λ for every unfrozen pair (fill ≥ λ·w) until stock or capacity blocks it.
+
+    ``variables`` (a mask) are the shipments that may be used; pairs none of them reach keep fill 0.
+    With ``capacity``, ``rows`` are the capacity rows that may bind (all when None). Each round
+    freezes at least one pair, so there are at most as many rounds as pairs, and in practice as many
+    as there are distinct fill levels.
+    """
+    columns = np.flatnonzero(variables)
+    if not len(columns):
+        return np.zeros(network.pairs)
+    return _Filling(network, columns, _capacity_rows(network, capacity, rows)).run()
+
+
+def _capacity_rows(network: Network, capacity: bool, rows: IntArray | None) -> IntArray:
+    if not capacity or not len(network.capacity_route):
+        return np.zeros(0, dtype=np.int64)
+    return np.arange(len(network.capacity_route), dtype=np.int64) if rows is None else np.asarray(rows)
+
+
+class _Filling:
+    """One model: stock rows, one row per reachable pair (``received - coefficient · t``), the level
+    ``t`` as the last column, and capacity rows as they break."""
+
+    def __init__(self, network: Network, columns: IntArray, rows: IntArray) -> None:
+        self.network = network
+        self.columns = columns
+        self.rows = rows
+        self.capacity = network.capacity_matrix()[rows][:, columns].tocsr() if len(rows) else None
+        self.added = np.zeros(len(rows), dtype=bool)
+        pairs = np.zeros(network.pairs, dtype=bool)
+        pairs[network.var_pair[columns]] = True
+        self.pairs = np.flatnonzero(pairs)
+        stocks = np.zeros(len(network.stock_amount), dtype=bool)
+        stocks[network.var_stock[columns]] = True
+        self.stocks = np.flatnonzero(stocks)
+        stock_matrix = network.stock_matrix()[self.stocks][:, columns]
+        pair_matrix = network.pair_matrix()[self.pairs][:, columns]
+        self.first_pair_row = len(self.stocks)
+        matrix = sparse.vstack([stock_matrix, pair_matrix], format="csc")
+        requests = network.pair_request[self.pairs]
+        lower = np.concatenate([np.full(len(self.stocks), -kHighsInf), np.zeros(len(self.pairs))])
+        upper = np.concatenate([network.stock_amount[self.stocks], requests])
+        self.highs = highs_program(np.zeros(len(columns)), matrix, lower, upper)
+        self.weights = network.pair_weight[self.pairs]
+        coefficient = self.weights * requests
+        pair_rows = (self.first_pair_row + np.arange(len(self.pairs))).astype(np.int32)
+        self.level = len(columns)
+        # t ≤ 1 / (largest weight still active): past it a pair would need more than its request
+        self.highs.addCol(
+            -1.0, 0.0, 1.0 / float(self.weights.max()), len(pair_rows), pair_rows, -coefficient.astype(np.float64)
+        )
+        self.highs.setOptionValue("solver", "simplex")
+        self.highs.setOptionValue("simplex_strategy", 4)  # primal: each round starts from a feasible plan
+        # HiGHS's default 1e-7 let a level on a --tight-like problem come out 3e-5 low, and the error
+        # carried into every later round (tests/allocation/test_filling.py)
+        self.highs.setOptionValue("primal_feasibility_tolerance", SOLVER_TOLERANCE)
+        self.highs.setOptionValue("dual_feasibility_tolerance", SOLVER_TOLERANCE)
+
+    def run(self) -> FloatArray:
+        network = self.network
+        fills = np.zeros(network.pairs)
+        active = np.ones(len(self.pairs), dtype=bool)
+        floors = np.zeros(len(self.pairs))
+        while active.any():
+            x, level, duals = self._solve(floors)
+            received = np.bincount(network.var_pair[self.columns], weights=x, minlength=network.pairs)[self.pairs]
+            at_level = np.minimum(1.0, level * self.weights)
+            stop = active & ((np.abs(duals) > FILL_TOLERANCE) | (at_level >= 1 - FILL_TOLERANCE))
+            if not stop.any():
+                stop = active
+            done = np.flatnonzero(stop)
+            fills[self.pairs[done]] = at_level[done]
+            active[done] = False
+            amount = np.minimum(at_level[done] * network.pair_request[self.pairs[done]], received[done])
+            floors[done] = amount
+            self._set_floors(done, floors[done], FILL_TOLERANCE)
+            for k in done.tolist():
+                self.highs.changeCoeff(self.first_pair_row + k, self.level, 0.0)
+            if active.any():
+                self.highs.changeColBounds(self.level, 0.0, 1.0 / float(self.weights[active].max()))
+        return fills
+
+    def _solve(self, floors: FloatArray) -> tuple[FloatArray, float, FloatArray]:
+        """Optimum of the round with every capacity of ``rows`` kept: (shipments on ``columns``,
+        level, duals of the pair rows). The frozen ``floors`` are lowered only if HiGHS needs it."""
+        for tolerance in (FILL_TOLERANCE, *RETRY_TOLERANCES):
+            if tolerance > FILL_TOLERANCE:
+                frozen = np.flatnonzero(floors > 0)
+                self._set_floors(frozen, floors[frozen], tolerance)
+            while True:
+                status = self._run()
+                if status != HighsModelStatus.kOptimal:
+                    break
+                solution = self.highs.getSolution()
+                values = np.asarray(solution.col_value, dtype=np.float64)
+                x = np.maximum(values[: len(self.columns)], 0.0)
+                if not self._add_broken_rows(x):
+                    duals = np.asarray(solution.row_dual, dtype=np.float64)
+                    pair_duals = duals[self.first_pair_row : self.first_pair_row + len(self.pairs)]
+                    return x, float(values[self.level]), pair_duals
+            if status not in (HighsModelStatus.kInfeasible, HighsModelStatus.kUnboundedOrInfeasible):
+                break
+        raise SolverFailed(f"HiGHS could not solve {WHAT}: {self.highs.modelStatusToString(status)}")
+
+    def _run(self) -> HighsModelStatus:
+        """Solve from the last basis; if HiGHS ends "Unknown" (it could not reach the tight
+        tolerances from there, seen once in 180 small random problems), solve again from scratch."""
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status == HighsModelStatus.kUnknown:
+            self.highs.clearSolver()
+            self.highs.run()
+            status = self.highs.getModelStatus()
+        return status
+
+    def _set_floors(self, pairs: IntArray, amounts: FloatArray, tolerance: float) -> None:
+        """Pair rows ``pairs`` (positions in ``self.pairs``) receive at least ``amounts`` less ``tolerance``."""
+        lowered = np.maximum(amounts * (1 - tolerance) - tolerance, 0.0)
+        requests = self.network.pair_request[self.pairs[pairs]]
+        for k, floor, request in zip(pairs.tolist(), lowered.tolist(), requests.tolist(), strict=True):
+            self.highs.changeRowBounds(self.first_pair_row + k, floor, request)
+
+    def _add_broken_rows(self, x: FloatArray) -> bool:
+        """Add the capacity rows ``x`` breaks (not yet in the model); True if there were any."""
+        if self.capacity is None:
+            return False
+        load = self.capacity @ x
+        limit = self.network.capacity_kg[self.rows]
+        broken = np.flatnonzero((load > limit * (1 + LOAD_TOLERANCE) + LOAD_TOLERANCE) & ~self.added)
+        if not len(broken):
+            return False
+        block = self.capacity[broken]
+        self.highs.addRows(
+            len(broken),
+            np.full(len(broken), -kHighsInf),
+            limit[broken],
+            block.nnz,
+            block.indptr[:-1].astype(np.int32),
+            block.indices.astype(np.int32),
+            block.data,
+        )
+        self.added[broken] = True
+        return True

@@ -1,0 +1,88 @@
+"""The warm-started progressive filling against rounds solved from scratch with every row."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import numpy as np
+import pytest
+
+from solidarity.allocation.filling import _Filling, progressive_filling
+from solidarity.allocation.network import build_network
+from solidarity.allocation.objectives import binding_capacity_rows, capacity_loads, cheapest_with_fills
+from solidarity.allocation.problem import parse_problem
+from tests.allocation.test_objectives import _coupled_problem, _random_problem, plain_progressive_filling
+
+
+def test_fills_are_the_plain_rounds_fills_on_random_capacity_coupled_problems() -> None:
+    rng = random.Random(5)
+    compared = levels = 0
+    for n in range(60):
+        data = _coupled_problem(rng) if n % 2 else _random_problem(rng, routes=True, capacity=True)
+        network = build_network(parse_problem(data))
+        if network.variables == 0:
+            continue
+        every = np.ones(network.variables, dtype=bool)
+        fills = progressive_filling(network, every, capacity=True)
+        assert fills == pytest.approx(plain_progressive_filling(network), abs=1e-6)
+        compared += 1
+        below = fills < 1 - 1e-7
+        levels += len(np.unique(np.round(fills[below] / network.pair_weight[below], 6))) > 1
+    assert compared >= 50
+    assert levels >= 10  # problems with more than one level below the requests, so several rounds
+
+
+def _tight(seed: int) -> dict[str, Any]:
+    """10 hubs × 30 destinations × 8 items; route capacities from 5% to 100% of a tenth of every
+    request, so capacities, not stock alone, set the fills (the benchmark's ``--tight``, smaller)."""
+    rng = random.Random(seed)
+    items = [{"id": f"i{k}", "unit_weight_kg": rng.choice([0.004, 0.05, 0.5, 2.0, 30.0])} for k in range(8)]
+    per_route = sum(1000 * item["unit_weight_kg"] for item in items) / 10
+    hubs = [{"id": f"h{k}", "stock": {i["id"]: rng.randint(100, 3000) for i in items}} for k in range(10)]
+    destinations = [
+        {"id": f"d{k}", "weight": rng.choice([0.5, 1, 2]), "requests": {i["id"]: rng.randint(10, 1000) for i in items}}
+        for k in range(30)
+    ]
+    routes = [
+        {
+            "hub": hub["id"],
+            "destination": d["id"],
+            "cost_per_kg": round(rng.uniform(0.5, 5.0), 2),
+            "capacity_kg": round(per_route * rng.uniform(0.05, 1.0), 1),
+        }
+        for hub in hubs
+        for d in destinations
+    ]
+    return {"items": items, "hubs": hubs, "destinations": destinations, "routes": routes}
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_capacity_rows_are_added_as_they_break_and_the_fills_match_the_plain_rounds(seed: int) -> None:
+    network = build_network(parse_problem(_tight(seed)))
+    rows = binding_capacity_rows(network, network.pair_request)
+    filling = _Filling(network, np.arange(network.variables), rows)
+    fills = filling.run()
+    assert fills == pytest.approx(plain_progressive_filling(network), abs=1e-6)
+    below = fills < 1 - 1e-7
+    assert len(np.unique(np.round(fills[below] / network.pair_weight[below], 6))) >= 5
+    assert 0 < filling.added.sum() < len(rows)  # only the capacities that bound somewhere joined the model
+    x = cheapest_with_fills(network, fills, feasible=True)  # a plan with these fills keeps every limit
+    assert (capacity_loads(network, x) <= network.capacity_kg * (1 + 1e-9) + 1e-6).all()
+
+
+def test_pairs_no_variable_reaches_keep_fill_zero_and_an_empty_selection_gives_zeros() -> None:
+    data = {
+        "items": [{"id": "a", "unit_weight_kg": 1}],
+        "hubs": [{"id": "H", "stock": {"a": 30}}],
+        "destinations": [{"id": "D", "requests": {"a": 20}}, {"id": "E", "requests": {"a": 20}}],
+        "routes": [{"hub": "H", "destination": "D", "capacity_kg": 10}, {"hub": "H", "destination": "E"}],
+    }
+    network = build_network(parse_problem(data))
+    assert progressive_filling(network, np.ones(network.variables, dtype=bool), capacity=True).tolist() == (
+        pytest.approx([0.5, 1.0])
+    )
+    only_d = network.var_destination == 0
+    assert progressive_filling(network, only_d, capacity=True).tolist() == pytest.approx([0.5, 0.0])
+    assert progressive_filling(network, only_d, capacity=False).tolist() == pytest.approx([1.0, 0.0])
+    assert progressive_filling(network, np.zeros(network.variables, dtype=bool), capacity=True).tolist() == [0, 0]
