@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +11,12 @@ from solidarity.allocation.filling import _Filling, progressive_filling
 from solidarity.allocation.network import build_network
 from solidarity.allocation.objectives import binding_capacity_rows, capacity_loads, cheapest_with_fills
 from solidarity.allocation.problem import parse_problem
-from tests.allocation.test_objectives import _coupled_problem, _random_problem, plain_progressive_filling
+from tests.allocation.test_objectives import (
+    _coupled_problem,
+    _random_problem,
+    plain_progressive_filling,
+    shaped_like_the_benchmark,
+)
 
 
 def test_fills_are_the_plain_rounds_fills_on_random_capacity_coupled_problems() -> None:
@@ -33,33 +37,11 @@ def test_fills_are_the_plain_rounds_fills_on_random_capacity_coupled_problems() 
     assert levels >= 10  # problems with more than one level below the requests, so several rounds
 
 
-def _tight(seed: int) -> dict[str, Any]:
-    """10 hubs × 30 destinations × 8 items; route capacities from 5% to 100% of a tenth of every
-    request, so capacities, not stock alone, set the fills (the benchmark's ``--tight``, smaller)."""
-    rng = random.Random(seed)
-    items = [{"id": f"i{k}", "unit_weight_kg": rng.choice([0.004, 0.05, 0.5, 2.0, 30.0])} for k in range(8)]
-    per_route = sum(1000 * item["unit_weight_kg"] for item in items) / 10
-    hubs = [{"id": f"h{k}", "stock": {i["id"]: rng.randint(100, 3000) for i in items}} for k in range(10)]
-    destinations = [
-        {"id": f"d{k}", "weight": rng.choice([0.5, 1, 2]), "requests": {i["id"]: rng.randint(10, 1000) for i in items}}
-        for k in range(30)
-    ]
-    routes = [
-        {
-            "hub": hub["id"],
-            "destination": d["id"],
-            "cost_per_kg": round(rng.uniform(0.5, 5.0), 2),
-            "capacity_kg": round(per_route * rng.uniform(0.05, 1.0), 1),
-        }
-        for hub in hubs
-        for d in destinations
-    ]
-    return {"items": items, "hubs": hubs, "destinations": destinations, "routes": routes}
-
-
 @pytest.mark.parametrize("seed", [1, 2])
 def test_capacity_rows_are_added_as_they_break_and_the_fills_match_the_plain_rounds(seed: int) -> None:
-    network = build_network(parse_problem(_tight(seed)))
+    network = build_network(
+        parse_problem(shaped_like_the_benchmark(seed, destinations=30, items=8, stock=3000, low=0.05))
+    )
     rows = binding_capacity_rows(network, network.pair_request)
     filling = _Filling(network, np.arange(network.variables), rows)
     fills = filling.run()

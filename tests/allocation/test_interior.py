@@ -20,7 +20,7 @@ from solidarity.allocation.objectives import (
     pair_fills,
 )
 from solidarity.allocation.problem import parse_problem
-from tests.allocation.test_objectives import _coupled_problem, whole_program
+from tests.allocation.test_objectives import _coupled_problem, shaped_like_the_benchmark, whole_program
 
 
 def _coupled_networks(seed: int, count: int) -> list[tuple[Network, np.ndarray, np.ndarray]]:
@@ -67,33 +67,9 @@ def test_the_vertex_has_the_whole_programs_cost_keeps_every_limit_and_is_basic()
     assert answered >= 0.8 * len(problems)
 
 
-def _shaped_like_the_benchmark(seed: int) -> dict[str, Any]:
-    """10 hubs × 40 destinations × 12 items, every route capacitated, many capacities binding."""
-    rng = random.Random(seed)
-    weights = [rng.choice([0.004, 0.05, 0.5, 2.0, 30.0]) for _ in range(12)]
-    items = [{"id": f"i{k}", "unit_weight_kg": kg} for k, kg in enumerate(weights)]
-    per_route = sum(1000 * kg for kg in weights) / 10
-    hubs = [{"id": f"h{k}", "stock": {i["id"]: rng.randint(100, 2400) for i in items}} for k in range(10)]
-    destinations = [
-        {"id": f"d{k}", "weight": rng.choice([0.5, 1, 2]), "requests": {i["id"]: rng.randint(10, 1000) for i in items}}
-        for k in range(40)
-    ]
-    routes = [
-        {
-            "hub": hub["id"],
-            "destination": d["id"],
-            "cost_per_kg": round(rng.uniform(0.5, 5.0), 2),
-            "capacity_kg": round(per_route * rng.uniform(0.5, 1.0), 1),
-        }
-        for hub in hubs
-        for d in destinations
-    ]
-    return {"items": items, "hubs": hubs, "destinations": destinations, "routes": routes}
-
-
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_programs_shaped_like_the_benchmark_are_answered_with_an_optimal_vertex(seed: int) -> None:
-    network = build_network(parse_problem(_shaped_like_the_benchmark(seed)))
+    network = build_network(parse_problem(shaped_like_the_benchmark(seed)))
     fills = maxmin_fills(network, capacity=False)
     target = np.maximum(fills * network.pair_request * (1 - 1e-9), 0.0)
     rows = binding_capacity_rows(network, target)

@@ -176,6 +176,34 @@ def _coupled_problem(rng: random.Random) -> dict[str, Any]:
     return {"items": items, "hubs": hubs, "destinations": destinations, "routes": routes}
 
 
+def shaped_like_the_benchmark(
+    seed: int, *, destinations: int = 40, items: int = 12, stock: int = 2400, low: float = 0.5
+) -> dict[str, Any]:
+    """10 hubs × 40 destinations × 12 items, every route capacitated, many capacities binding: each
+    route carries from ``low`` to all of a tenth of every request's kg (``low`` 0.05 is the
+    benchmark's ``--tight``: capacities, not stock alone, set the fills)."""
+    rng = random.Random(seed)
+    weights = [rng.choice([0.004, 0.05, 0.5, 2.0, 30.0]) for _ in range(items)]
+    goods = [{"id": f"i{k}", "unit_weight_kg": kg} for k, kg in enumerate(weights)]
+    per_route = sum(1000 * kg for kg in weights) / 10
+    hubs = [{"id": f"h{k}", "stock": {i["id"]: rng.randint(100, stock) for i in goods}} for k in range(10)]
+    places = [
+        {"id": f"d{k}", "weight": rng.choice([0.5, 1, 2]), "requests": {i["id"]: rng.randint(10, 1000) for i in goods}}
+        for k in range(destinations)
+    ]
+    routes = [
+        {
+            "hub": hub["id"],
+            "destination": d["id"],
+            "cost_per_kg": round(rng.uniform(0.5, 5.0), 2),
+            "capacity_kg": round(per_route * rng.uniform(low, 1.0), 1),
+        }
+        for hub in hubs
+        for d in places
+    ]
+    return {"items": goods, "hubs": hubs, "destinations": places, "routes": routes}
+
+
 def plain_progressive_filling(network: Network) -> np.ndarray:
     """The reference max-min fills: every round solved from scratch by ``linprog`` with every stock,
     request and capacity row; the pairs with a non-zero dual on their level row, or at their request,
