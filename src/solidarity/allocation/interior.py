@@ -100,12 +100,16 @@ class _Factor:
     stock_cholesky: tuple[FloatArray, bool]
 
 
-def least_cost_vertex(network: Network, target: FloatArray, variables: np.ndarray, rows: IntArray) -> FloatArray | None:
+def least_cost_vertex(
+    network: Network, target: FloatArray, variables: np.ndarray, rows: IntArray, *, then: FloatArray | None = None
+) -> FloatArray | None:
     """An optimal vertex of the least-cost program on ``variables`` (others 0), or ``None``.
 
     ``target`` is what each pair must receive, ``rows`` the capacity rows (indices into
     ``network.capacity_route``) to keep. ``None`` when this path cannot vouch for an answer; the
     caller must then solve the program another way (it may be infeasible: only HiGHS says so).
+    ``then``: targets a hair above ``target`` (zero where it is), to which the vertex is moved by
+    HiGHS's dual simplex from its basis; for programs with next to no interior at ``then``.
     """
     layout = _layout(network, target, variables, rows)
     if layout is None:
@@ -118,7 +122,7 @@ def least_cost_vertex(network: Network, target: FloatArray, variables: np.ndarra
     if found is None:
         return None
     x, duals = found
-    return _crossover(network, target, layout, rows, x, duals)
+    return _crossover(network, target, layout, rows, x, duals, then)
 
 
 def _layout(network: Network, target: FloatArray, variables: np.ndarray, rows: IntArray) -> _Layout | None:
@@ -354,10 +358,18 @@ def _capacity_solve(f: _Factor, r: FloatArray) -> FloatArray:
 
 
 def _crossover(
-    network: Network, target: FloatArray, lay: _Layout, rows: IntArray, slots: FloatArray, duals: Triple
+    network: Network,
+    target: FloatArray,
+    lay: _Layout,
+    rows: IntArray,
+    slots: FloatArray,
+    duals: Triple,
+    then: FloatArray | None = None,
 ) -> FloatArray | None:
     """HiGHS's crossover from the interior solution to an optimal vertex, or ``None`` if it does not
-    end optimal. The program given to HiGHS has only the layout's variables and rows."""
+    end optimal. The program given to HiGHS has only the layout's variables and rows. With ``then``,
+    the pair rows are then set to those targets and the dual simplex goes on from the vertex's basis
+    (still dual feasible: only right-hand sides change)."""
     stock_rows = np.unique(network.var_stock[lay.var])
     pair_matrix = network.pair_matrix()[lay.pairs][:, lay.var]
     stock_matrix = network.stock_matrix()[stock_rows][:, lay.var]
@@ -392,6 +404,14 @@ def _crossover(
     highs.crossover(solution)
     if highs.getModelStatus() != HighsModelStatus.kOptimal:
         return None
+    if then is not None:
+        highs.setOptionValue("simplex_iteration_limit", 2**31 - 1)
+        highs.setOptionValue("simplex_strategy", 1)
+        for row, value in enumerate(then[lay.pairs].tolist()):
+            highs.changeRowBounds(row, value, value)
+        highs.run()
+        if highs.getModelStatus() != HighsModelStatus.kOptimal:
+            return None
     vertex = np.zeros(network.variables)
     vertex[lay.var] = np.maximum(np.asarray(highs.getSolution().col_value, dtype=np.float64), 0.0)
     return vertex
