@@ -10,10 +10,12 @@ import pytest
 from scipy import sparse
 from scipy.optimize import linprog
 
+from solidarity.allocation import objectives
 from solidarity.allocation.lp import Infeasible, Unbounded, solve_lp
 from solidarity.allocation.network import Network, build_network
 from solidarity.allocation.objectives import (
     Objective,
+    beyond_route_capacity,
     binding_capacity_rows,
     capacity_loads,
     cheapest_with_fills,
@@ -415,3 +417,37 @@ def test_infeasible_and_unbounded_programs_raise_specific_errors() -> None:
         solve_lp([1.0], np.array([[1.0]]), [-1.0])
     with pytest.raises(Unbounded, match="unbounded"):
         solve_lp([-1.0], None, None)
+
+
+def test_fills_a_destinations_routes_cannot_carry_go_straight_to_the_capacity_coupled_filling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = {
+        "items": [{"id": "a", "unit_weight_kg": 2}, {"id": "b", "unit_weight_kg": 1}],
+        "hubs": [{"id": "H", "stock": {"a": 100, "b": 100}}, {"id": "K", "stock": {"a": 100}}],
+        "destinations": [{"id": "D", "requests": {"a": 40, "b": 40}}, {"id": "E", "requests": {"a": 40}}],
+        "routes": [
+            {"hub": "H", "destination": "D", "capacity_kg": 50},
+            {"hub": "K", "destination": "D", "capacity_kg": 10},  # D needs 120 kg, its routes carry 60
+            {"hub": "H", "destination": "E", "capacity_kg": 1},
+            {"hub": "K", "destination": "E"},  # E has a route without a capacity: never judged
+        ],
+    }
+    network = build_network(parse_problem(data))
+    every = np.ones(network.pairs)
+    assert beyond_route_capacity(network, every)
+    assert not beyond_route_capacity(network, np.where(network.pair_destination == 0, 0.5, 1.0))
+    data["routes"][1]["capacity_kg"] = 70  # 120 kg fit 50 + 70 in total (not per route: left to the LP)
+    assert not beyond_route_capacity(build_network(parse_problem(data)), every)
+    data["routes"][1]["capacity_kg"] = 10
+    calls: list[bool] = []
+
+    def counted(network: Network, fills: np.ndarray, *, feasible: bool = False) -> np.ndarray:
+        calls.append(feasible)
+        return cheapest_with_fills(network, fills, feasible=feasible)
+
+    monkeypatch.setattr(objectives, "cheapest_with_fills", counted)
+    fills = pair_fills(network, optimise(network, Objective.MAXMIN))
+    assert calls == [True]  # no least-cost attempt with the per-item fills first
+    assert fills == pytest.approx(plain_progressive_filling(network), abs=1e-6)
+    assert fills[network.pair_destination == 0] @ [2 * 40, 40] == pytest.approx(60)

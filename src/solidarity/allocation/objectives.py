@@ -218,12 +218,35 @@ def _cheapest_for_fills_or_refill(network: Network) -> FloatArray:
     is optimal there too, so the capacity-coupled progressive filling runs only when it does not.
     """
     relaxed = maxmin_fills(network, capacity=False)
-    try:
-        return cheapest_with_fills(network, relaxed)
-    except Infeasible:
-        if not len(network.capacity_route):
-            raise
-        return cheapest_with_fills(network, maxmin_fills(network, capacity=True), feasible=True)
+    if not beyond_route_capacity(network, relaxed):
+        try:
+            return cheapest_with_fills(network, relaxed)
+        except Infeasible:
+            if not len(network.capacity_route):
+                raise
+    return cheapest_with_fills(network, maxmin_fills(network, capacity=True), feasible=True)
+
+
+def beyond_route_capacity(network: Network, fills: FloatArray) -> bool:
+    """True when some destination needs more kg at ``fills`` than all its routes together can carry
+    (every route it can be served by has a capacity): then no plan gives these fills, and proving
+    it by solving the least-cost program (about 5 s on the benchmark's ``--seed 3``) can be skipped."""
+    if not len(network.capacity_route):
+        return False
+    destinations = len(network.problem.destinations)
+    capped = np.zeros(len(network.problem.routes) + 1, dtype=bool)  # index -1: no routes at all
+    capped[network.capacity_route] = True
+    uncapped = np.bincount(network.var_destination[~capped[network.var_route]], minlength=destinations) > 0
+    unit_kg = np.array([item.unit_weight_kg for item in network.problem.items], dtype=np.float64)
+    kg = np.bincount(
+        network.pair_destination,
+        weights=fills * network.pair_request * unit_kg[network.pair_item],
+        minlength=destinations,
+    )
+    index = {destination.id: k for k, destination in enumerate(network.problem.destinations)}
+    route_destination = np.array([index[network.problem.routes[r].destination] for r in network.capacity_route])
+    carried = np.bincount(route_destination, weights=network.capacity_kg, minlength=destinations)
+    return bool(np.any(~uncapped & (kg > carried * (1 + FILL_TOLERANCE) + FILL_TOLERANCE)))
 
 
 def maxmin_fills(network: Network, *, capacity: bool = True) -> FloatArray:
