@@ -68,3 +68,24 @@ def test_pairs_no_variable_reaches_keep_fill_zero_and_an_empty_selection_gives_z
     assert progressive_filling(network, only_d, capacity=True).tolist() == pytest.approx([0.5, 0.0])
     assert progressive_filling(network, only_d, capacity=False).tolist() == pytest.approx([1.0, 0.0])
     assert progressive_filling(network, np.zeros(network.variables, dtype=bool), capacity=True).tolist() == [0, 0]
+
+
+def test_capacity_rows_near_full_join_the_model_only_along_with_a_broken_row() -> None:
+    data = {
+        "items": [{"id": "a", "unit_weight_kg": 1}],
+        "hubs": [{"id": "H", "stock": {"a": 100}}],
+        "destinations": [{"id": d, "requests": {"a": 50}} for d in "DEF"],
+        "routes": [{"hub": "H", "destination": d, "capacity_kg": 10} for d in "DEF"],
+    }
+    network = build_network(parse_problem(data))
+    filling = _Filling(network, np.arange(network.variables), np.arange(3))
+    assert network.capacity_route.tolist() == [0, 1, 2]  # capacity row r is route r
+    near, far, broken = (np.flatnonzero(network.var_route == r)[0] for r in range(3))
+    x = np.zeros(network.variables)
+    x[near], x[far] = 9.0, 1.0
+    assert not filling._add_broken_rows(x)  # 90% full, nothing broken: nothing added
+    assert not filling.added.any()
+    x[broken] = 11.0
+    assert filling._add_broken_rows(x)
+    assert filling.added.tolist() == [True, False, True]  # the broken row and the one 90% full
+    assert filling.highs.getNumRow() == filling.first_pair_row + len(filling.pairs) + 2
