@@ -11,6 +11,7 @@ from solidarity.allocation.filling import _Filling, progressive_filling
 from solidarity.allocation.network import build_network
 from solidarity.allocation.objectives import binding_capacity_rows, capacity_loads, cheapest_with_fills
 from solidarity.allocation.problem import parse_problem
+from solidarity.allocation.solver import solve
 from tests.allocation.test_objectives import (
     _coupled_problem,
     _random_problem,
@@ -89,3 +90,16 @@ def test_capacity_rows_near_full_join_the_model_only_along_with_a_broken_row() -
     assert filling._add_broken_rows(x)
     assert filling.added.tolist() == [True, False, True]  # the broken row and the one 90% full
     assert filling.highs.getNumRow() == filling.first_pair_row + len(filling.pairs) + 2
+
+
+def test_progress_hears_every_round_and_ends_with_every_request_settled() -> None:
+    data = shaped_like_the_benchmark(3, destinations=30, items=8, stock=3000, low=0.05)
+    heard: list[tuple[int, int]] = []
+    plan = solve(parse_problem(data), progress=lambda done, total: heard.append((done, total)))
+    network = build_network(parse_problem(data))
+    assert len(heard) >= 5  # capacities set the fills here: one report a round
+    assert [total for _, total in heard] == [network.pairs] * len(heard)
+    settled = [done for done, _ in heard]
+    assert settled == sorted(set(settled))  # each round settles some
+    assert settled[-1] == network.pairs
+    assert plan.as_dict()["metrics"]["min_fill"] > 0

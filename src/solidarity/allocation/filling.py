@@ -18,6 +18,8 @@ freeze. See docs/allocation.md and the figures in docs/performance.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from highspy import kHighsInf
 from highspy._core import HighsModelStatus
@@ -34,20 +36,29 @@ NEAR_FULL = 0.7
 """A capacity row loaded past this share of its limit joins the model along with the broken ones."""
 
 
+Progress = Callable[[int, int], None]
+"""Told after each round: how many requests have their fill settled, of how many."""
+
+
 def progressive_filling(
-    network: Network, variables: np.ndarray, *, capacity: bool, rows: IntArray | None = None
+    network: Network,
+    variables: np.ndarray,
+    *,
+    capacity: bool,
+    rows: IntArray | None = None,
+    progress: Progress | None = None,
 ) -> FloatArray:
     """Raise a common λ for every unfrozen pair (fill ≥ λ·w) until stock or capacity blocks it.
 
     ``variables`` (a mask) are the shipments that may be used; pairs none of them reach keep fill 0.
     With ``capacity``, ``rows`` are the capacity rows that may bind (all when None). Each round
     freezes at least one pair, so there are at most as many rounds as pairs, and in practice as many
-    as there are distinct fill levels.
+    as there are distinct fill levels. ``progress`` hears of each round.
     """
     columns = np.flatnonzero(variables)
     if not len(columns):
         return np.zeros(network.pairs)
-    return _Filling(network, columns, _capacity_rows(network, capacity, rows)).run()
+    return _Filling(network, columns, _capacity_rows(network, capacity, rows)).run(progress)
 
 
 def _capacity_rows(network: Network, capacity: bool, rows: IntArray | None) -> IntArray:
@@ -106,7 +117,7 @@ class _Filling:
         self.highs.setOptionValue("primal_feasibility_tolerance", SOLVER_TOLERANCE)
         self.highs.setOptionValue("dual_feasibility_tolerance", SOLVER_TOLERANCE)
 
-    def run(self) -> FloatArray:
+    def run(self, progress: Progress | None = None) -> FloatArray:
         network = self.network
         fills = np.zeros(network.pairs)
         active = np.ones(len(self.pairs), dtype=bool)
@@ -128,6 +139,8 @@ class _Filling:
             self.highs.changeColBounds(column, raised, raised)
             self.highs.changeColCost(column, 0.0)
             reached = level
+            if progress is not None:
+                progress(len(self.pairs) - int(np.count_nonzero(active)), len(self.pairs))
         return fills
 
     def _level_column(self, active: np.ndarray, room: float) -> int:

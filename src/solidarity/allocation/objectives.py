@@ -13,7 +13,7 @@ import math
 import numpy as np
 from scipy import sparse
 
-from solidarity.allocation.filling import progressive_filling
+from solidarity.allocation.filling import Progress, progressive_filling
 from solidarity.allocation.interior import least_cost_vertex
 from solidarity.allocation.lp import FILL_TOLERANCE, RETRY_TOLERANCES, Infeasible, solve_lp
 from solidarity.allocation.network import FloatArray, Network
@@ -34,12 +34,16 @@ class Objective(enum.StrEnum):
     EFFICIENCY = "efficiency"
 
 
-def optimise(network: Network, objective: Objective) -> FloatArray:
-    """Continuous shipments for ``objective``; raises ``Infeasible``/``Unbounded`` if HiGHS says so."""
+def optimise(network: Network, objective: Objective, *, progress: Progress | None = None) -> FloatArray:
+    """Continuous shipments for ``objective``; raises ``Infeasible``/``Unbounded`` if HiGHS says so.
+
+    ``progress`` hears how many requests have their fill settled, of how many, after each round of
+    the capacity-coupled progressive filling (the one part that can take long: see ``filling``).
+    """
     if network.variables == 0:
         return np.zeros(0)
     if objective is Objective.MAXMIN:
-        return _cheapest_for_fills_or_refill(network)
+        return _cheapest_for_fills_or_refill(network, progress)
     if objective is Objective.PROPORTIONAL:
         return cheapest_with_fills(network, proportional_fills(network), feasible=True)
     return efficient(network)
@@ -211,7 +215,7 @@ def _least_cost(
     return x
 
 
-def _cheapest_for_fills_or_refill(network: Network) -> FloatArray:
+def _cheapest_for_fills_or_refill(network: Network, progress: Progress | None = None) -> FloatArray:
     """Max-min fills: the per-item fills without capacities are optimal whenever capacities admit them.
 
     Lexicographic max-min over a larger set (no capacity limits) that lands inside the smaller set
@@ -224,7 +228,7 @@ def _cheapest_for_fills_or_refill(network: Network) -> FloatArray:
         except Infeasible:
             if not len(network.capacity_route):
                 raise
-    return cheapest_with_fills(network, maxmin_fills(network, capacity=True), feasible=True)
+    return cheapest_with_fills(network, maxmin_fills(network, capacity=True, progress=progress), feasible=True)
 
 
 def beyond_route_capacity(network: Network, fills: FloatArray) -> bool:
@@ -249,7 +253,7 @@ def beyond_route_capacity(network: Network, fills: FloatArray) -> bool:
     return bool(np.any(~uncapped & (kg > carried * (1 + FILL_TOLERANCE) + FILL_TOLERANCE)))
 
 
-def maxmin_fills(network: Network, *, capacity: bool = True) -> FloatArray:
+def maxmin_fills(network: Network, *, capacity: bool = True, progress: Progress | None = None) -> FloatArray:
     """Weighted lexicographic max-min fill per pair: fill = min(1, λ·w), λ raised until blocked.
 
     Items not joined through a capacity that can bind (see ``binding_capacity_rows`` with the
@@ -262,9 +266,17 @@ def maxmin_fills(network: Network, *, capacity: bool = True) -> FloatArray:
     coupled: set[int] = set()
     if capacity and len(network.capacity_route):
         rows = binding_capacity_rows(network, network.pair_request)
-        for items, group_rows in item_groups(network, rows):
+        groups = item_groups(network, rows)
+        sizes = [len(np.unique(network.var_pair[np.isin(network.var_item, items)])) for items, _ in groups]
+        for (items, group_rows), before in zip(groups, np.cumsum([0, *sizes])[:-1].tolist(), strict=True):
             group_pairs = np.isin(network.pair_item, items)
-            group_fills = progressive_filling(network, np.isin(network.var_item, items), capacity=True, rows=group_rows)
+            group_fills = progressive_filling(
+                network,
+                np.isin(network.var_item, items),
+                capacity=True,
+                rows=group_rows,
+                progress=None if progress is None else _offset(progress, before, sum(sizes)),
+            )
             fills[group_pairs] = group_fills[group_pairs]
             coupled.update(int(i) for i in items)
     for item in np.unique(network.pair_item):
@@ -281,6 +293,11 @@ def maxmin_fills(network: Network, *, capacity: bool = True) -> FloatArray:
             item_fills = progressive_filling(network, variables, capacity=False)
             fills[pairs] = item_fills[pairs]
     return fills
+
+
+def _offset(progress: Progress, before: int, total: int) -> Progress:
+    """A group's progress as part of all groups': ``before`` requests settled in earlier groups."""
+    return lambda settled, _: progress(before + settled, total)
 
 
 def water_fill(requests: FloatArray, weights: FloatArray, supply: float) -> FloatArray:

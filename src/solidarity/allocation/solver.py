@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from solidarity.allocation import baselines
+from solidarity.allocation.filling import Progress
 from solidarity.allocation.metrics import fills, measure
 from solidarity.allocation.network import FloatArray, Network, build_network
 from solidarity.allocation.objectives import Objective, optimise
@@ -73,11 +74,11 @@ class Plan:
         }
 
 
-def solve(problem: Problem, objective: Objective | str = Objective.MAXMIN) -> Plan:
+def solve(problem: Problem, objective: Objective | str = Objective.MAXMIN, *, progress: Progress | None = None) -> Plan:
     """The plan for ``problem`` under ``objective`` in whole units.
 
     Raises ``Invalid`` for an unknown objective and ``Infeasible``/``Unbounded`` when HiGHS finds
-    the program so; a plan is never partial.
+    the program so; a plan is never partial. ``progress``: see ``objectives.optimise``.
     """
     try:
         chosen = Objective(objective)
@@ -86,7 +87,7 @@ def solve(problem: Problem, objective: Objective | str = Objective.MAXMIN) -> Pl
             f"Unknown objective {objective!r}: use maxmin, proportional or efficiency", details=[{"field": "objective"}]
         ) from None
     network = build_network(problem)
-    continuous = optimise(network, chosen)
+    continuous = optimise(network, chosen, progress=progress)
     return Plan(network, chosen.value, round_shipments(network, continuous))
 
 

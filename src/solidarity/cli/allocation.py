@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from solidarity.allocation import service, vaccines
 from solidarity.allocation.objectives import Objective
 from solidarity.allocation.problem import read_problem
 from solidarity.allocation.solver import baseline_plans, solve
-from solidarity.cli.context import JsonOption, console, get, print_json, print_table
+from solidarity.cli.context import JsonOption, console, err_console, get, print_json, print_table
 
 app = typer.Typer(help="Fair plans for scarce supplies, and vaccine rounds by COVAX-style rules.", no_args_is_help=True)
 
@@ -23,7 +24,15 @@ def solve_command(
 ) -> None:
     """Solve PROBLEM.json and print the plan (the Plan JSON with --json)."""
     problem = read_problem(problem_file)
-    plan = solve(problem, objective).as_dict()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True, disable=not err_console.is_terminal) as bar:
+        # shown only when capacities set the fills: one round per fill level, seconds to minutes
+        task = bar.add_task("Fair fills: requests settled", total=None, visible=False)
+
+        def settled(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, visible=True)
+
+        plan = solve(problem, objective, progress=settled).as_dict()
     if as_json:
         print_json(plan)
         return
