@@ -3,13 +3,12 @@
 Each round maximises a common level ``t`` with every unfrozen pair receiving at least
 ``t · w · request``; the pairs the level cannot pass (a non-zero dual on their row) or that reach
 their request are frozen at that fill, and the next round raises the rest. The rounds differ only
-in those frozen pairs, so one model serves them all: freezing a pair sets its coefficient of ``t``
-to 0 and its row's floor to what it receives, which leaves the last plan feasible, and the primal
-simplex goes on from the basis it had (the first round, with no basis yet, is solved by the interior
-point and crossover). Capacity rows start out of the model and are added when the plan breaks
-one, along with those it nearly fills (each added row stays), so the model holds only the
-capacities that bind or come near somewhere on the way (719 of 2,000 on the benchmark's
-``--seed 3``).
+in those frozen pairs, so one model serves them all (see ``_Filling``): a frozen pair keeps what it
+receives, which leaves the last plan feasible, and the primal simplex goes on from the basis it had
+(the first round, with no basis yet, is solved by the interior point and crossover). Capacity rows
+start out of the model and are added when the plan breaks one, along with those it nearly fills
+(each added row stays), so the model holds only the capacities that bind or come near somewhere on
+the way (719 of 2,000 on the benchmark's ``--seed 3``).
 
 The answer is the same as solving every round from scratch with every row: every round ends at an
 optimum of the whole round program (no capacity of ``rows`` broken), whose duals mark the pairs to
