@@ -23,7 +23,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 
 from solidarity.allocation.interior import least_cost_vertex
-from solidarity.allocation.lp import Infeasible
+from solidarity.allocation.lp import RETRY_TOLERANCES, Infeasible
 from solidarity.allocation.metrics import measure
 from solidarity.allocation.network import build_network
 from solidarity.allocation.objectives import (
@@ -130,7 +130,13 @@ def main() -> None:
     program = RowGeneration(network, target)  # again, untimed, to say which way pass 2 went
     broken = int(np.count_nonzero(capacity_loads(network, program.x)[rows] > network.capacity_kg[rows] * (1 + 1e-9)))
     if len(rows) > DIRECT_ROWS:
-        answered = least_cost_vertex(network, target, np.ones(network.variables, dtype=bool), rows) is not None
+        every = np.ones(network.variables, dtype=bool)
+        if path == "capacity-coupled progressive filling":  # as cheapest_with_fills(feasible=True) does
+            looser = np.maximum(fills * network.pair_request * (1 - RETRY_TOLERANCES[0]), 0.0)
+            found = least_cost_vertex(network, looser, every, binding_capacity_rows(network, looser), then=target)
+        else:
+            found = least_cost_vertex(network, target, every, rows)
+        answered = found is not None
         went = f"more than {DIRECT_ROWS} can bind: structured interior point + crossover" + (
             ", optimal vertex" if answered else " could not vouch: HiGHS on the whole program"
         )
