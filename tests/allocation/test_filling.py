@@ -7,6 +7,7 @@ import random
 import numpy as np
 import pytest
 
+from solidarity.allocation import filling as filling_module
 from solidarity.allocation.filling import _Filling, progressive_filling
 from solidarity.allocation.network import build_network
 from solidarity.allocation.objectives import binding_capacity_rows, capacity_loads, cheapest_with_fills
@@ -103,3 +104,16 @@ def test_progress_hears_every_round_and_ends_with_every_request_settled() -> Non
     assert settled == sorted(set(settled))  # each round settles some
     assert settled[-1] == network.pairs
     assert plan.as_dict()["metrics"]["min_fill"] > 0
+
+
+@pytest.mark.parametrize("chunk", [7, 40])
+def test_a_level_split_into_chunks_of_pairs_gives_the_same_fills(monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    monkeypatch.setattr(filling_module, "LEVEL_CHUNK", chunk)
+    data = shaped_like_the_benchmark(2, destinations=30, items=8, stock=3000, low=0.05)
+    network = build_network(parse_problem(data))
+    filling = _Filling(network, np.arange(network.variables), binding_capacity_rows(network, network.pair_request))
+    fills = filling.run()
+    assert fills == pytest.approx(plain_progressive_filling(network), abs=1e-6)
+    capacity_rows = int(filling.added.sum())
+    link_rows = filling.highs.getNumRow() - filling.first_pair_row - len(filling.pairs) - capacity_rows
+    assert link_rows >= len(filling.pairs) // chunk  # round 1 alone splits the level this many ways
