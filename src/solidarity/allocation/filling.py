@@ -71,7 +71,7 @@ def _capacity_rows(network: Network, capacity: bool, rows: IntArray | None) -> I
 
 class _Filling:
     """One model: stock rows, one row per reachable pair (what it receives less its level), capacity
-    rows as they break, and one level column per round.
+    rows as they break, and one level column per round (in parts above ``LEVEL_CHUNK`` pairs).
 
     A round's column raises the level of the pairs still active (coefficient ``-w · request`` in
     their rows only); when the round ends its value is fixed and a new column starts the next round.
