@@ -22,17 +22,18 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from solidarity.allocation.interior import least_cost_vertex
-from solidarity.allocation.lp import RETRY_TOLERANCES, Infeasible
+from solidarity.allocation.lp import Infeasible
 from solidarity.allocation.metrics import measure
 from solidarity.allocation.network import build_network
 from solidarity.allocation.objectives import (
     DIRECT_ROWS,
+    beyond_route_capacity,
     binding_capacity_rows,
     capacity_loads,
     cheapest_with_fills,
     item_groups,
     maxmin_fills,
+    structured_vertex,
 )
 from solidarity.allocation.problem import parse_problem
 from solidarity.allocation.rounding import round_shipments
@@ -114,7 +115,9 @@ def main() -> None:
     start = time.perf_counter()
     fills = maxmin_fills(network, capacity=False)
     filled = time.perf_counter() - start
-    try:
+    try:  # as the product's maxmin does: skip the least-cost attempt when a destination's routes cannot carry it
+        if beyond_route_capacity(network, fills):
+            raise Infeasible("a destination needs more kg than its routes carry")
         x = cheapest_with_fills(network, fills)
         path = "per-item fills fit the capacities"
     except Infeasible:
@@ -130,12 +133,7 @@ def main() -> None:
     program = RowGeneration(network, target)  # again, untimed, to say which way pass 2 went
     broken = int(np.count_nonzero(capacity_loads(network, program.x)[rows] > network.capacity_kg[rows] * (1 + 1e-9)))
     if len(rows) > DIRECT_ROWS:
-        every = np.ones(network.variables, dtype=bool)
-        if path == "capacity-coupled progressive filling":  # as cheapest_with_fills(feasible=True) does
-            looser = np.maximum(fills * network.pair_request * (1 - RETRY_TOLERANCES[0]), 0.0)
-            found = least_cost_vertex(network, looser, every, binding_capacity_rows(network, looser), then=target)
-        else:
-            found = least_cost_vertex(network, target, every, rows)
+        found = structured_vertex(network, fills, feasible=path == "capacity-coupled progressive filling")
         answered = found is not None
         went = f"more than {DIRECT_ROWS} can bind: structured interior point + crossover" + (
             ", optimal vertex" if answered else " could not vouch: HiGHS on the whole program"

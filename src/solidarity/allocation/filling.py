@@ -24,9 +24,9 @@ from highspy import kHighsInf
 from highspy._core import HighsModelStatus
 from scipy import sparse
 
-from solidarity.allocation.lp import FILL_TOLERANCE, RETRY_TOLERANCES, SolverFailed, highs_program
+from solidarity.allocation.lp import FILL_TOLERANCE, RETRY_TOLERANCES, SolverFailed, add_limit_rows, highs_program
 from solidarity.allocation.network import FloatArray, IntArray, Network
-from solidarity.allocation.row_generation import LOAD_TOLERANCE
+from solidarity.allocation.row_generation import over_limit
 
 WHAT = "the max-min fill"
 SOLVER_TOLERANCE = 1e-9
@@ -218,18 +218,9 @@ class _Filling:
             return False
         load = self.capacity @ x
         limit = self.network.capacity_kg[self.rows]
-        if not ((load > limit * (1 + LOAD_TOLERANCE) + LOAD_TOLERANCE) & ~self.added).any():
+        if not (over_limit(load, limit) & ~self.added).any():
             return False
         broken = np.flatnonzero((load > limit * NEAR_FULL) & ~self.added)
-        block = self.capacity[broken]
-        self.highs.addRows(
-            len(broken),
-            np.full(len(broken), -kHighsInf),
-            limit[broken],
-            block.nnz,
-            block.indptr[:-1].astype(np.int32),
-            block.indices.astype(np.int32),
-            block.data,
-        )
+        add_limit_rows(self.highs, self.capacity[broken], limit[broken])
         self.added[broken] = True
         return True

@@ -96,3 +96,16 @@ def highs_program(cost: Any, matrix: sparse.csc_matrix, row_lower: Any, row_uppe
         matrix.data,
     )
     return highs
+
+
+def add_limit_rows(highs: _Highs, block: sparse.csr_matrix, limit: Any) -> None:
+    """Append the rows ``block @ x <= limit`` to a HiGHS model (capacity rows added as plans break them)."""
+    highs.addRows(
+        block.shape[0],
+        np.full(block.shape[0], -kHighsInf),
+        np.asarray(limit, dtype=np.float64),
+        block.nnz,
+        block.indptr[:-1].astype(np.int32),
+        block.indices.astype(np.int32),
+        block.data,
+    )

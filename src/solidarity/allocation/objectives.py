@@ -95,16 +95,7 @@ def cheapest_with_fills(
     target = np.maximum(fills * network.pair_request * (1 - FILL_TOLERANCE), 0.0)
     rows = binding_capacity_rows(network, target)
     if len(rows) > DIRECT_ROWS:
-        # fills from the capacity-coupled filling are tight in every plan somewhere, so at 1e-9 the
-        # program has next to no interior: the interior point stalls or its crossover fails (--seed
-        # 8, --tight) and HiGHS then takes 9 s. So the interior point gets the fills 1e-6 looser and
-        # the dual simplex takes its vertex the last hair to the fills (2-2.5 s in all)
-        every = np.ones(network.variables, dtype=bool)
-        if feasible:
-            looser = np.maximum(fills * network.pair_request * (1 - RETRY_TOLERANCES[0]), 0.0)
-            direct = least_cost_vertex(network, looser, every, binding_capacity_rows(network, looser), then=target)
-        else:
-            direct = least_cost_vertex(network, target, every, rows)
+        direct = structured_vertex(network, fills, feasible=feasible)
         if direct is not None:
             return direct
     program = RowGeneration(network, target)
@@ -138,6 +129,23 @@ def cheapest_with_fills(
         assert found is not None
         x[variables] = found[variables]
     return x
+
+
+def structured_vertex(network: Network, fills: FloatArray, *, feasible: bool) -> FloatArray | None:
+    """The least-cost vertex with ``fills`` (less 1e-9) by the interior point built for the program
+    (``interior``), or ``None`` when that path cannot vouch for one.
+
+    Fills from the capacity-coupled filling (``feasible``) are tight in every plan somewhere, so at
+    1e-9 the program has next to no interior: the interior point stalls or its crossover fails
+    (--seed 8, --tight) and HiGHS then takes 9 s. So the interior point gets them 1e-6 looser and the
+    dual simplex takes its vertex the last hair to the fills (2-2.5 s in all).
+    """
+    target = np.maximum(fills * network.pair_request * (1 - FILL_TOLERANCE), 0.0)
+    every = np.ones(network.variables, dtype=bool)
+    if not feasible:
+        return least_cost_vertex(network, target, every, binding_capacity_rows(network, target))
+    looser = np.maximum(fills * network.pair_request * (1 - RETRY_TOLERANCES[0]), 0.0)
+    return least_cost_vertex(network, looser, every, binding_capacity_rows(network, looser), then=target)
 
 
 def capacity_loads(network: Network, x: FloatArray) -> FloatArray:

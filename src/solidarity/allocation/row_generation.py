@@ -20,7 +20,7 @@ from highspy import kHighsInf
 from highspy._core import HighsModelStatus
 from scipy import sparse
 
-from solidarity.allocation.lp import Infeasible, SolverFailed, highs_program
+from solidarity.allocation.lp import Infeasible, SolverFailed, add_limit_rows, highs_program
 from solidarity.allocation.network import FloatArray, IntArray, Network
 
 ROW_LIMIT = 50
@@ -29,6 +29,13 @@ ITERATION_LIMIT = 3000
 """Dual simplex iterations, all rounds after the first together, before giving up on warm starts."""
 LOAD_TOLERANCE = 1e-9
 """A capacity counts as broken when its load passes it by more than this, relative and absolute."""
+
+
+def over_limit(load: FloatArray, limit: FloatArray) -> np.ndarray:
+    """Which loads break their limits (by more than ``LOAD_TOLERANCE``, relative and absolute)."""
+    return np.asarray(load > limit * (1 + LOAD_TOLERANCE) + LOAD_TOLERANCE)
+
+
 WHAT = "the least-cost plan with the fair fills"
 
 
@@ -67,22 +74,12 @@ class RowGeneration:
         capacity = self.network.capacity_matrix()
         while True:
             load = capacity @ self.x
-            limit = self.network.capacity_kg * (1 + LOAD_TOLERANCE) + LOAD_TOLERANCE
-            broken = rows[(load[rows] > limit[rows]) & ~self.added[rows]]
+            broken = rows[over_limit(load[rows], self.network.capacity_kg[rows]) & ~self.added[rows]]
             if not len(broken):
                 return True
             if len(broken) > row_limit or self.iterations >= iteration_limit:
                 return False
-            block = capacity[broken].tocsr()
-            self._highs.addRows(
-                len(broken),
-                np.full(len(broken), -kHighsInf),
-                self.network.capacity_kg[broken],
-                block.nnz,
-                block.indptr[:-1].astype(np.int32),
-                block.indices.astype(np.int32),
-                block.data,
-            )
+            add_limit_rows(self._highs, capacity[broken].tocsr(), self.network.capacity_kg[broken])
             self.added[broken] = True
             if not self._solve(iteration_limit=iteration_limit - self.iterations):
                 return False
