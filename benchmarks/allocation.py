@@ -30,9 +30,11 @@ from solidarity.allocation.objectives import (
     beyond_route_capacity,
     binding_capacity_rows,
     capacity_loads,
+    cheapest_if_carried,
     cheapest_with_fills,
     item_groups,
     maxmin_fills,
+    pooled_fills,
     structured_vertex,
 )
 from solidarity.allocation.problem import parse_problem
@@ -112,15 +114,23 @@ def main() -> None:
     start = time.perf_counter()
     network = build_network(parse_problem(data))
     built = time.perf_counter() - start
-    start = time.perf_counter()
+    start = time.perf_counter()  # as the product's maxmin does (objectives._cheapest_for_fills_or_refill)
     fills = maxmin_fills(network, capacity=False)
     filled = time.perf_counter() - start
-    try:  # as the product's maxmin does: skip the least-cost attempt when a destination's routes cannot carry it
-        if beyond_route_capacity(network, fills):
-            raise Infeasible("a destination needs more kg than its routes carry")
-        x = cheapest_with_fills(network, fills)
-        path = "per-item fills fit the capacities"
-    except Infeasible:
+    x = None
+    if not beyond_route_capacity(network, fills):
+        try:
+            x = cheapest_with_fills(network, fills)
+            path = "per-item fills fit the capacities"
+        except Infeasible:
+            pass
+    else:
+        pooled = pooled_fills(network)
+        filled = time.perf_counter() - start
+        if pooled is not None:
+            x = cheapest_if_carried(network, pooled)
+            fills, path = pooled, "a destination's routes set the fills; its routes pooled carry them"
+    if x is None:
         fills = maxmin_fills(network, capacity=True)
         filled = time.perf_counter() - start
         x = cheapest_with_fills(network, fills, feasible=True)
@@ -133,7 +143,7 @@ def main() -> None:
     program = RowGeneration(network, target)  # again, untimed, to say which way pass 2 went
     broken = int(np.count_nonzero(capacity_loads(network, program.x)[rows] > network.capacity_kg[rows] * (1 + 1e-9)))
     if len(rows) > DIRECT_ROWS:
-        found = structured_vertex(network, fills, feasible=path == "capacity-coupled progressive filling")
+        found = structured_vertex(network, fills, tight=not path.startswith("per-item"))
         answered = found is not None
         went = f"more than {DIRECT_ROWS} can bind: structured interior point + crossover" + (
             ", optimal vertex" if answered else " could not vouch: HiGHS on the whole program"
