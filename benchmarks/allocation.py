@@ -127,9 +127,8 @@ def main() -> None:
     else:
         pooled = pooled_fills(network)
         filled = time.perf_counter() - start
-        if pooled is not None:
-            x = cheapest_if_carried(network, pooled)
-            fills, path = pooled, "a destination's routes set the fills; its routes pooled carry them"
+        x = cheapest_if_carried(network, pooled)
+        fills, path = pooled, "a destination's routes set the fills; its routes pooled carry them"
     if x is None:
         fills = maxmin_fills(network, capacity=True)
         filled = time.perf_counter() - start

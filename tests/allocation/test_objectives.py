@@ -446,10 +446,10 @@ def test_fills_a_destinations_routes_cannot_carry_go_to_the_pooled_fills_then_if
     network = build_network(parse_problem(data))
     every = np.ones(network.pairs)
     assert beyond_route_capacity(network, every)
-    assert not beyond_route_capacity(network, np.where(network.pair_destination == 0, 0.5, 1.0))
+    assert not beyond_route_capacity(network, np.where(network.pair_destination == 0, 0.5, 0.1))
     pooled = pooled_fills(network)
-    assert pooled is not None
-    assert pooled[network.pair_destination == 0] @ [2 * 40, 40] == pytest.approx(50 + far_capacity)
+    # K's route brings at most its capacity and what K holds of a (10 kg in the second case)
+    assert pooled[network.pair_destination == 0] @ [2 * 40, 40] == pytest.approx(60)
     calls: list[tuple[bool, np.ndarray]] = []
 
     def counted(network: Network, fills: np.ndarray, *, feasible: bool = False) -> np.ndarray:
@@ -493,7 +493,6 @@ def test_pooled_fills_hold_a_destination_at_what_its_routes_carry_and_share_the_
     }
     network = build_network(parse_problem(data))
     pooled = pooled_fills(network)
-    assert pooled is not None
     # per item 100 of 150 requested: 2/3 each, 66.7 kg for D; D's 30 kg give it 0.3 of both items,
     # and the 70 left of each item go to E and F: 0.85 each
     assert pooled.round(9).tolist() == [0.3, 0.3, 0.85, 0.85, 0.85, 0.85]
@@ -503,8 +502,17 @@ def test_pooled_fills_hold_a_destination_at_what_its_routes_carry_and_share_the_
     for item in ("a", "b"):  # 85 left for E and F: whole units, 42 and 43
         assert sorted([allocated[("E", item)], allocated[("F", item)]]) == [42, 43]
     assert any("binding capacity on H→D" in line for line in plan["explanation"])
-    data["hubs"].append({"id": "K", "stock": {"a": 10}})  # K reaches no one: a's hubs do not all reach
-    assert pooled_fills(build_network(parse_problem(data))) is None
+    data["hubs"].append({"id": "K", "stock": {"a": 10}})  # K reaches no one: its stock is no help
+    assert pooled_fills(build_network(parse_problem(data))).round(9).tolist() == [0.3, 0.3, 0.85, 0.85, 0.85, 0.85]
+    # a route without a capacity brings at most what its hub holds: 10 kg of a; D's 40 kg give it
+    # 0.4 of both, and a's 110 less D's 20 give E and F 0.9, b's 100 less 20 give them 0.8
+    data["routes"].append({"hub": "K", "destination": "D", "cost_per_kg": 1})
+    network = build_network(parse_problem(data))
+    assert beyond_route_capacity(network, np.ones(network.pairs))  # 100 kg asked, 40 can come
+    assert pooled_fills(network).round(9).tolist() == [0.4, 0.4, 0.9, 0.8, 0.9, 0.8]
+    fills = pair_fills(network, optimise(network, Objective.MAXMIN))
+    assert fills == pytest.approx(plain_progressive_filling(network), abs=1e-6)
+    assert fills == pytest.approx([0.4, 0.4, 0.9, 0.8, 0.9, 0.8], abs=1e-6)
 
 
 @pytest.mark.parametrize("low", [0.05, 0.2, 0.5])
@@ -514,7 +522,6 @@ def test_pooled_fills_when_carried_are_the_capacity_coupled_fills_and_the_same_l
         data = shaped_like_the_benchmark(seed, destinations=12, items=5, stock=900, low=low)
         network = build_network(parse_problem(data))
         pooled = pooled_fills(network)
-        assert pooled is not None
         carried = cheapest_if_carried(network, pooled)
         reference = plain_progressive_filling(network)
         if carried is None:

@@ -234,9 +234,9 @@ def _cheapest_for_fills_or_refill(network: Network, progress: Progress | None = 
     """Max-min fills: the fills of a larger set of plans are optimal whenever a real plan gives them.
 
     Lexicographic max-min over a larger set that lands inside the smaller set is optimal there too.
-    The larger sets, loosest first: no capacities (the per-item fills); then, when a destination's
-    routes cannot carry those, each destination's routes pooled (``pooled_fills``). Only if the
-    capacities cannot carry those either does the capacity-coupled progressive filling run.
+    The larger sets, loosest first: no capacities (the per-item fills); then each item's stock and
+    each destination's routes pooled (``pooled_fills``), when those fills differ. Only if the
+    capacities carry neither does the capacity-coupled progressive filling run.
     """
     relaxed = maxmin_fills(network, capacity=False)
     if not beyond_route_capacity(network, relaxed):
@@ -245,12 +245,11 @@ def _cheapest_for_fills_or_refill(network: Network, progress: Progress | None = 
         except Infeasible:
             if not len(network.capacity_route):
                 raise
-    else:
-        pooled = pooled_fills(network)
-        if pooled is not None:
-            found = cheapest_if_carried(network, pooled)
-            if found is not None:
-                return found
+    pooled = pooled_fills(network)
+    if np.abs(pooled - relaxed).max(initial=0.0) > FILL_TOLERANCE:
+        found = cheapest_if_carried(network, pooled)
+        if found is not None:
+            return found
     return cheapest_with_fills(network, maxmin_fills(network, capacity=True, progress=progress), feasible=True)
 
 
@@ -269,9 +268,9 @@ def cheapest_if_carried(network: Network, fills: FloatArray) -> FloatArray | Non
 
 
 def beyond_route_capacity(network: Network, fills: FloatArray) -> bool:
-    """True when some destination needs more kg at ``fills`` than all its routes together can carry
-    (every route it can be served by has a capacity): then no plan gives these fills, and proving
-    it by solving the least-cost program (about 5 s on the benchmark's ``--seed 3``) can be skipped."""
+    """True when some destination needs more kg at ``fills`` than all its routes together can bring
+    (see ``_carried_kg``): then no plan gives these fills, and proving it by solving the least-cost
+    program (about 5 s on the benchmark's ``--seed 3``) can be skipped."""
     if not len(network.capacity_route):
         return False
     kg = np.bincount(
@@ -279,53 +278,37 @@ def beyond_route_capacity(network: Network, fills: FloatArray) -> bool:
         weights=fills * network.pair_request * _unit_kg(network)[network.pair_item],
         minlength=len(network.problem.destinations),
     )
-    return bool(np.any(kg > _route_kg(network) * (1 + FILL_TOLERANCE) + FILL_TOLERANCE))
+    return bool(np.any(kg > _carried_kg(network) * (1 + FILL_TOLERANCE) + FILL_TOLERANCE))
 
 
 def _unit_kg(network: Network) -> FloatArray:
     return np.array([item.unit_weight_kg for item in network.problem.items], dtype=np.float64)
 
 
-def _route_kg(network: Network) -> FloatArray:
-    """Per destination, the kg all its routes carry together: infinite when a route that can serve
-    it has no capacity (or the problem has no capacities)."""
-    destinations = len(network.problem.destinations)
-    if not len(network.capacity_route):
-        return np.full(destinations, np.inf)
-    capped = np.zeros(len(network.problem.routes) + 1, dtype=bool)  # index -1: no routes at all
-    capped[network.capacity_route] = True
-    uncapped = np.bincount(network.var_destination[~capped[network.var_route]], minlength=destinations) > 0
-    index = {destination.id: k for k, destination in enumerate(network.problem.destinations)}
-    route_destination = np.array([index[network.problem.routes[r].destination] for r in network.capacity_route])
-    carried = np.bincount(route_destination, weights=network.capacity_kg, minlength=destinations)
-    return np.where(uncapped, np.inf, carried)
-
-
-def pooled_fills(network: Network) -> FloatArray | None:
+def pooled_fills(network: Network) -> FloatArray:
     """The max-min fills when each item's stock is pooled over its hubs and each destination's kg
-    over its routes, or ``None`` unless every hub holding an item reaches every request for it.
+    over its routes.
 
-    Those pools hold every plan (what an item delivers never exceeds its stock in all; what a
-    destination receives never exceeds all its routes carry), so their lexicographic max-min, if
-    some plan gives it, is the max-min of the real network too (as with the per-item fills). It is
-    progressive filling on a problem whose every request draws on just two limits, its item's stock
-    and its destination's kg, so each round is closed-form: raise λ until a pool runs dry or a
-    request reaches 1; freeze the requests drawing on it; go on. When a destination's routes cannot
-    carry the per-item fills, these are the fills capacities set as long as the routes can share the
-    destination's kg out between them (the benchmark's ``--seed 3``, ``--seed 8``, ``--tight``: the LP
-    rounds' fills within 1e-9, in about 0.02 s against 17-28 s).
+    The pools hold every plan: an item delivers at most what its hubs hold of it (each hub at most
+    what the requests it reaches ask), and a destination receives at most what its routes carry
+    (each at most its capacity and the kg its hub holds of what the destination asks). So their
+    lexicographic max-min, if some plan gives it, is the max-min of the real network too (as with
+    the per-item fills). It is progressive filling on a problem where every request draws on just
+    two limits, its item's pool and its destination's, so each round is closed-form: raise λ until a
+    pool runs dry or a request reaches 1; freeze the requests drawing on it; go on. When the
+    capacities set the fills but the routes can share each destination's kg out between them (the
+    benchmark's ``--seed 3``, ``--seed 8``, ``--tight``) these are the fills, found in about 0.01 s
+    against 17-28 s for the capacity-coupled progressive filling.
     """
-    for item in np.unique(network.pair_item):
-        pairs = int(np.count_nonzero(network.pair_item == item))
-        hubs = int(np.count_nonzero(network.stock_item == item))
-        if int(np.count_nonzero(network.var_item == item)) != hubs * pairs:
-            return None
     items, destinations = len(network.problem.items), len(network.problem.destinations)
     item, destination = network.pair_item, network.pair_destination
     request, weight = network.pair_request, network.pair_weight
     unit_kg = _unit_kg(network)[item]
-    stock_left = np.bincount(network.stock_item, weights=network.stock_amount, minlength=items)
-    kg_left = _route_kg(network)
+    reached = np.bincount(network.var_stock, weights=request[network.var_pair], minlength=len(network.stock_amount))
+    stock_left = np.bincount(
+        network.stock_item, weights=np.minimum(network.stock_amount, reached), minlength=items
+    ).astype(np.float64)
+    kg_left = _carried_kg(network)
     fills = np.zeros(network.pairs)
     active = np.zeros(network.pairs, dtype=bool)
     active[network.var_pair] = True
@@ -349,6 +332,27 @@ def pooled_fills(network: Network) -> FloatArray | None:
         fills[done] = np.minimum(1.0, level * weight[done])
         active[done] = False
     return fills
+
+
+def _carried_kg(network: Network) -> FloatArray:
+    """Per destination, the most kg its routes can bring: each route at most its capacity, and each
+    shipment at most its request or its hub's stock (routes without a capacity count that alone)."""
+    kg_most = network.var_kg * np.minimum(
+        network.stock_amount[network.var_stock], network.pair_request[network.var_pair]
+    )
+    destinations = len(network.problem.destinations)
+    row_of_route = np.full(len(network.problem.routes) + 1, -1, dtype=np.int64)  # index -1: no routes at all
+    row_of_route[network.capacity_route] = np.arange(len(network.capacity_route))
+    row = row_of_route[network.var_route]
+    capped = row >= 0
+    per_row = np.bincount(row[capped], weights=kg_most[capped], minlength=len(network.capacity_route))
+    row_destination = np.zeros(len(network.capacity_route), dtype=np.int64)
+    row_destination[row[capped]] = network.var_destination[capped]
+    return np.asarray(
+        np.bincount(row_destination, weights=np.minimum(per_row, network.capacity_kg), minlength=destinations)
+        + np.bincount(network.var_destination[~capped], weights=kg_most[~capped], minlength=destinations),
+        dtype=np.float64,
+    )
 
 
 def maxmin_fills(network: Network, *, capacity: bool = True, progress: Progress | None = None) -> FloatArray:
