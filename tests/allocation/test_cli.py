@@ -69,6 +69,7 @@ def test_solve_json_prints_the_plan_in_the_documented_shape(run: Run, tmp_path: 
         "delivered": 100,
         "cost": 1.0,
         "min_fill": 0.66,
+        "min_fill_per_weight": 0.66,
         "gini_fill": 0.0067,
         "per_item": {"masks": {"delivered": 100, "min_fill": 0.66}},
     }

@@ -30,6 +30,7 @@ def test_anyone_can_solve_a_problem_and_see_it_beside_both_baselines(client: Tes
     assert answer.status_code == 200
     assert "first come first served" in answer.text
     assert "proportional to request" in answer.text
+    assert "Minimum fill ÷ weight" in answer.text
     assert 'class="world-map"' in answer.text
 
 

@@ -69,3 +69,20 @@ def test_a_weight_override_needs_a_reason_and_replaces_the_need_weight(db: sessi
         assert 0.5 <= weights["IT"] <= 1.5
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "override_weight")).one()
         assert entry.reason == "Field hospitals overwhelmed"
+
+
+def test_a_plan_stored_before_the_per_weight_metric_shows_it_recomputed(db: sessionmaker[Session]) -> None:
+    weighted = {
+        **PROBLEM,
+        "destinations": [{**d, "weight": w} for d, w in zip(PROBLEM["destinations"], (2, 1, 1), strict=True)],
+    }
+    with transaction(db) as session:
+        row = service.create_plan(session, COORDINATOR, weighted, title="Masks")
+        # IRQ (weight 2) is filled in full; ITA and IRN share the rest: 25 of 50 at weight 1
+        assert row.plan["metrics"]["min_fill_per_weight"] == 0.5
+        stored = {**row.plan, "metrics": {k: v for k, v in row.plan["metrics"].items() if k != "min_fill_per_weight"}}
+        row.plan = stored
+    with transaction(db) as session:
+        row = service.get_plan(session, row.id)
+        assert "min_fill_per_weight" not in row.plan["metrics"]
+        assert service.plan_metrics(row)["min_fill_per_weight"] == 0.5

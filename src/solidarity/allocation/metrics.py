@@ -1,4 +1,5 @@
-"""How fair and how costly a plan is: delivered units, cost, minimum fill and the Gini of fills.
+"""How fair and how costly a plan is: delivered units, cost, minimum fill, the lowest fill per unit of
+need weight and the Gini of fills.
 
 >>> gini([1.0, 1.0, 1.0]), gini([0.0, 0.0, 1.0])
 (0.0, 0.6667)
@@ -46,6 +47,17 @@ def measure(network: Network, quantity: FloatArray) -> dict[str, Any]:
         "delivered": round(float(quantity.sum())),
         "cost": round(float(quantity @ network.var_cost), 2),
         "min_fill": round(float(pair_fill.min()), 4) if len(pair_fill) else 1.0,
+        "min_fill_per_weight": lowest_fill_per_weight(network, pair_fill),
         "gini_fill": gini(pair_fill),
         "per_item": per_item,
     }
+
+
+def lowest_fill_per_weight(network: Network, pair_fill: FloatArray) -> float | None:
+    """The lowest fill ÷ need weight among requests not filled in full (None when all are): what
+    ``maxmin`` makes as high as it can. Its plain minimum fill can be lower than a plan's that ignores
+    the weights: a destination of low weight is filled later, in step with its weight."""
+    short = pair_fill < 1 - 1e-9
+    if not short.any():
+        return None
+    return round(float((pair_fill[short] / network.pair_weight[short]).min()), 4)

@@ -94,6 +94,16 @@ def list_edits(session: Session, plan_id: int) -> list[AllocationPlanEdit]:
     return list(session.scalars(query))
 
 
+def plan_metrics(row: AllocationPlan) -> dict[str, Any]:
+    """The stored plan's metrics; recomputed from its lines when stored before a metric was added
+    (``min_fill_per_weight``, 29 November 2026)."""
+    metrics: dict[str, Any] = row.plan["metrics"]
+    if "min_fill_per_weight" in metrics:
+        return metrics
+    plan = plan_from_allocations(parse_problem(row.problem), row.objective, row.plan["allocations"])
+    return dict(plan.as_dict()["metrics"])
+
+
 def baselines(row: AllocationPlan) -> dict[str, dict[str, Any]]:
     """Metrics of first-come-first-served and proportional-to-request for the plan's problem."""
     problem = parse_problem(row.problem)

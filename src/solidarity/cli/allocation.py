@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -45,11 +46,19 @@ def solve_command(
     rows += [(name, baseline.as_dict()["metrics"]) for name, baseline in baseline_plans(problem).items()]
     print_table(
         "Fairness and cost",
-        ["plan", "delivered", "min fill", "Gini of fills", "cost"],
-        [(name, m["delivered"], f"{m['min_fill']:.0%}", m["gini_fill"], m["cost"]) for name, m in rows],
+        ["plan", "delivered", "min fill", "min fill ÷ weight", "Gini of fills", "cost"],
+        [
+            (name, m["delivered"], f"{m['min_fill']:.0%}", _per_weight(m), m["gini_fill"], m["cost"])
+            for name, m in rows
+        ],
     )
     for line in plan["explanation"]:
         console.print(line, markup=False)
+
+
+def _per_weight(metrics: dict[str, Any]) -> str:
+    value = metrics.get("min_fill_per_weight")
+    return "all full" if value is None else f"{value:.0%}"
 
 
 @app.command("vaccines")

@@ -67,8 +67,8 @@ def print_json(data: Any) -> None:
 
 def print_table(title: str | None, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     table = Table(title=title, show_lines=False)
-    for column in header:
-        table.add_column(column)
+    for n, column in enumerate(header):
+        table.add_column(column, no_wrap=n == 0)  # the first column names the row: kept whole
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
     console.print(table)

@@ -130,7 +130,7 @@ def _plan_context(session: Any, actor: Actor, row: AllocationPlan, error: str | 
     return {
         "row": row,
         "plan": row.plan,
-        "comparison": _comparison(row.objective, row.plan["metrics"], service.baselines(row)),
+        "comparison": _comparison(row.objective, service.plan_metrics(row), service.baselines(row)),
         "map_svg": _fill_map(row.plan, row.problem),
         "legend": maps.legend(FILL_SCALE),
         "edits": service.list_edits(session, row.id),
