@@ -47,10 +47,7 @@ def solve_command(
     print_table(
         "Fairness and cost",
         ["plan", "delivered", "min fill", "min fill ÷ weight", "Gini of fills", "cost"],
-        [
-            (name, m["delivered"], f"{m['min_fill']:.0%}", _per_weight(m), m["gini_fill"], m["cost"])
-            for name, m in rows
-        ],
+        [(name, m["delivered"], f"{m['min_fill']:.0%}", _per_weight(m), m["gini_fill"], m["cost"]) for name, m in rows],
     )
     for line in plan["explanation"]:
         console.print(line, markup=False)
