@@ -22,7 +22,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from solidarity.allocation.lp import Infeasible
+from solidarity.allocation.lp import FILL_TOLERANCE, Infeasible
 from solidarity.allocation.metrics import measure
 from solidarity.allocation.network import build_network
 from solidarity.allocation.objectives import (
@@ -114,7 +114,9 @@ def main() -> None:
     start = time.perf_counter()
     network = build_network(parse_problem(data))
     built = time.perf_counter() - start
-    start = time.perf_counter()  # as the product's maxmin does (objectives._cheapest_for_fills_or_refill)
+    # as the product's maxmin does (objectives._cheapest_for_fills_or_refill); pass 1 runs until the
+    # fills are final, so it holds any least-cost attempt with fills no plan gives
+    start = time.perf_counter()
     fills = maxmin_fills(network, capacity=False)
     filled = time.perf_counter() - start
     x = None
@@ -124,11 +126,12 @@ def main() -> None:
             path = "per-item fills fit the capacities"
         except Infeasible:
             pass
-    else:
+    if x is None:
         pooled = pooled_fills(network)
         filled = time.perf_counter() - start
-        x = cheapest_if_carried(network, pooled)
-        fills, path = pooled, "a destination's routes set the fills; its routes pooled carry them"
+        if np.abs(pooled - fills).max(initial=0.0) > FILL_TOLERANCE:
+            x = cheapest_if_carried(network, pooled)
+            fills, path = pooled, "capacities set the fills; the routes carry the pooled fills"
     if x is None:
         fills = maxmin_fills(network, capacity=True)
         filled = time.perf_counter() - start

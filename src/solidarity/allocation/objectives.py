@@ -263,7 +263,7 @@ def cheapest_if_carried(network: Network, fills: FloatArray) -> FloatArray | Non
         return structured_vertex(network, fills, tight=True)
     try:
         return cheapest_with_fills(network, fills)
-    except Infeasible:
+    except (Infeasible, SolverFailed):  # the capacity-coupled filling is still there
         return None
 
 
@@ -324,7 +324,9 @@ def pooled_fills(network: Network) -> FloatArray:
         to_full = 1.0 / weight[on] - level
         step = max(min(float(item_room.min()), float(kg_room.min()), float(to_full.min())), 0.0)
         near = step + 1e-12 * max(level + step, 1.0)
-        stop = (item_room[item[on]] <= near) | (kg_room[destination[on]] <= near) | (to_full <= near)
+        # a request for an item of no weight takes nothing from its destination's kg: not frozen by it
+        out_of_kg = (unit_kg[on] > 0) & (kg_room[destination[on]] <= near)
+        stop = (item_room[item[on]] <= near) | out_of_kg | (to_full <= near)
         stock_left = stock_left - item_rate * step
         kg_left = kg_left - kg_rate * step
         level += step
