@@ -43,10 +43,22 @@ def test_negative_stock_is_refused_with_its_path() -> None:
     assert _reason(data) == ("hubs[0].stock.masks", "must not be negative (-5)")
 
 
-def test_nan_in_the_json_text_is_refused() -> None:
-    text = json.dumps(_problem()).replace('"weight": 1.5', '"weight": NaN')
-    with pytest.raises(Invalid, match="NaN"):
+def test_nan_in_the_json_text_is_refused_with_its_line_and_column(tmp_path: Path) -> None:
+    text = json.dumps(_problem(), indent=1).replace('"weight": 1.5', '"weight": NaN')
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if "NaN" in row)
+    column = text.splitlines()[line - 1].index("NaN") + 1
+    with pytest.raises(Invalid, match=f"NaN at line {line} column {column}") as caught:
         loads_problem(text)
+    assert caught.value.details == [
+        {"line": line, "column": column, "value": "NaN", "reason": "not a number the allocation accepts"}
+    ]
+    path = tmp_path / "round.json"
+    path.write_text(text.replace('"id": "masks"', '"id": "masks", "note": "NaN -Infinity"', 1))  # in a string: fine
+    with pytest.raises(Invalid, match=f"^round.json: .*NaN at line {line} column {column}") as caught:
+        read_problem(path)
+    assert caught.value.details[0]["file"] == "round.json"
+    with pytest.raises(Invalid, match="-Infinity at line 1 column 1"):
+        loads_problem("-Infinity")
 
 
 def test_nan_as_a_python_float_is_refused() -> None:
@@ -95,6 +107,12 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(tmp_path: Path) -> N
         read_problem(path)
 
 
-def test_text_that_is_not_json_is_refused() -> None:
-    with pytest.raises(Invalid, match="not valid JSON"):
-        loads_problem("{items:")
+def test_text_that_is_not_json_is_refused_with_its_line_and_column() -> None:
+    with pytest.raises(Invalid, match="not valid JSON") as caught:
+        loads_problem('{"items": [],\n items:')
+    assert caught.value.details[0] | {"value": None} == {
+        "line": 2,
+        "column": 2,
+        "value": None,
+        "reason": "Expecting property name enclosed in double quotes",
+    }

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -240,15 +241,50 @@ def parse_problem(data: Any) -> Problem:
     return Problem(tuple(items), tuple(hubs), tuple(destinations), tuple(routes))
 
 
-def loads_problem(text: str | bytes) -> Problem:
-    """Parse Problem JSON text; refuses more than ``MAX_PROBLEM_BYTES`` and text that is not JSON."""
+def loads_problem(text: str | bytes, *, source: str | None = None) -> Problem:
+    """Parse Problem JSON text; refuses more than ``MAX_PROBLEM_BYTES`` and text that is not JSON.
+
+    A JSON error names the line and column (and ``source``, a file name, when given), and so does a
+    NaN or Infinity, which Python's json would otherwise take as numbers.
+    """
     if len(text) > MAX_PROBLEM_BYTES:
         raise TooLarge(f"The problem is {len(text) / 1e6:.1f} MB; the limit is {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
+    where = f"{source}: " if source else ""
     try:
         data = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as exc:
-        raise Invalid(f"The problem is not valid JSON: {exc}") from exc
+    except json.JSONDecodeError as exc:
+        detail = {"line": exc.lineno, "column": exc.colno, "value": exc.doc[exc.pos : exc.pos + 20], "reason": exc.msg}
+        raise Invalid(f"{where}The problem is not valid JSON: {exc}", details=[_with_file(detail, source)]) from exc
+    except (ValueError, UnicodeDecodeError) as exc:
+        decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+        found = _first_constant(decoded)
+        if found is None:
+            raise Invalid(f"{where}The problem is not valid JSON: {exc}") from exc
+        line, column, name = found
+        detail = {"line": line, "column": column, "value": name, "reason": "not a number the allocation accepts"}
+        raise Invalid(
+            f"{where}The problem is not valid JSON: {name} at line {line} column {column} is not a number the "
+            "allocation accepts",
+            details=[_with_file(detail, source)],
+        ) from exc
     return parse_problem(data)
+
+
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _first_constant(text: str) -> tuple[int, int, str] | None:
+    """Line, column and name of the first NaN or Infinity outside a string, or None."""
+    for match in _TOKENS.finditer(text):
+        if match.group(1):
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            return line, column, match.group(1)
+    return None
+
+
+def _with_file(detail: dict[str, Any], source: str | None) -> dict[str, Any]:
+    return {"file": source, **detail} if source else detail
 
 
 def read_problem(path: Path) -> Problem:
@@ -259,7 +295,7 @@ def read_problem(path: Path) -> Problem:
             f"{path.name} is {size / 1e6:.1f} MB; allocation problems are limited to "
             f"{MAX_PROBLEM_BYTES // (1024 * 1024)} MB"
         )
-    return loads_problem(path.read_bytes())
+    return loads_problem(path.read_bytes(), source=path.name)
 
 
 def _refuse_constant(name: str) -> float:
