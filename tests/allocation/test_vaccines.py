@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from solidarity.allocation.vaccines import allocate, parse_round
+from solidarity.allocation.vaccines import allocate, parse_round, read_round
 from solidarity.errors import Invalid
 
 
@@ -75,3 +77,16 @@ def test_bad_round_is_refused_with_the_field() -> None:
         parse_round(_round(100, participants=[{"id": "A", "population": -1, "requested": 4}]))
     with pytest.raises(Invalid, match="buffer_share"):
         parse_round(_round(100, buffer_share=1.5))
+
+
+def test_a_round_file_with_nan_or_broken_json_is_refused_with_file_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "ROUND.json"
+    path.write_text(json.dumps(_round(100), indent=1).replace('"doses": 100', '"doses": NaN'))
+    with pytest.raises(Invalid, match=r"^ROUND.json: The round is not valid JSON: NaN at line 3 column 11") as caught:
+        read_round(path)
+    assert caught.value.details == [
+        {"file": "ROUND.json", "line": 3, "column": 11, "value": "NaN", "reason": "not a number the allocation accepts"}
+    ]
+    path.write_text('{"round": "R1",\n "doses": 100,,}')
+    with pytest.raises(Invalid, match="line 2 column 15"):
+        read_round(path)

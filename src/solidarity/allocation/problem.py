@@ -242,32 +242,35 @@ def parse_problem(data: Any) -> Problem:
 
 
 def loads_problem(text: str | bytes, *, source: str | None = None) -> Problem:
-    """Parse Problem JSON text; refuses more than ``MAX_PROBLEM_BYTES`` and text that is not JSON.
-
-    A JSON error names the line and column (and ``source``, a file name, when given), and so does a
-    NaN or Infinity, which Python's json would otherwise take as numbers.
-    """
+    """Parse Problem JSON text; refuses more than ``MAX_PROBLEM_BYTES`` and text that is not JSON
+    (see ``parse_json``)."""
     if len(text) > MAX_PROBLEM_BYTES:
         raise TooLarge(f"The problem is {len(text) / 1e6:.1f} MB; the limit is {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
+    return parse_problem(parse_json(text, source=source))
+
+
+def parse_json(text: str | bytes, *, source: str | None = None, what: str = "The problem") -> Any:
+    """JSON text as Python values; ``Invalid`` naming the line and column (and ``source``, a file
+    name, when given) when it is not JSON, or holds a NaN or Infinity, which Python's json would
+    otherwise take as numbers."""
     where = f"{source}: " if source else ""
     try:
-        data = json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as exc:
         detail = {"line": exc.lineno, "column": exc.colno, "value": exc.doc[exc.pos : exc.pos + 20], "reason": exc.msg}
-        raise Invalid(f"{where}The problem is not valid JSON: {exc}", details=[_with_file(detail, source)]) from exc
+        raise Invalid(f"{where}{what} is not valid JSON: {exc}", details=[_with_file(detail, source)]) from exc
     except (ValueError, UnicodeDecodeError) as exc:
         decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
         found = _first_constant(decoded)
         if found is None:
-            raise Invalid(f"{where}The problem is not valid JSON: {exc}") from exc
+            raise Invalid(f"{where}{what} is not valid JSON: {exc}") from exc
         line, column, name = found
         detail = {"line": line, "column": column, "value": name, "reason": "not a number the allocation accepts"}
         raise Invalid(
-            f"{where}The problem is not valid JSON: {name} at line {line} column {column} is not a number the "
+            f"{where}{what} is not valid JSON: {name} at line {line} column {column} is not a number the "
             "allocation accepts",
             details=[_with_file(detail, source)],
         ) from exc
-    return parse_problem(data)
 
 
 _TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')

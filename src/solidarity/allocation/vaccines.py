@@ -24,7 +24,6 @@ whole doses by largest remainder.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from solidarity.allocation.objectives import water_fill
-from solidarity.allocation.problem import MAX_PROBLEM_BYTES
+from solidarity.allocation.problem import MAX_PROBLEM_BYTES, parse_json
 from solidarity.errors import Invalid, TooLarge
 
 
@@ -247,11 +246,7 @@ def read_round(path: Path) -> Round:
     """Read ROUND.json, refusing a file over the problem size limit before reading it."""
     if path.stat().st_size > MAX_PROBLEM_BYTES:
         raise TooLarge(f"{path.name} is larger than {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
-    try:
-        data = json.loads(path.read_bytes())
-    except ValueError as exc:
-        raise Invalid(f"{path.name} is not valid JSON: {exc}") from exc
-    return parse_round(data)
+    return parse_round(parse_json(path.read_bytes(), source=path.name, what="The round"))
 
 
 def _whole(value: float) -> int | float:

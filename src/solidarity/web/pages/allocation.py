@@ -17,10 +17,10 @@ from solidarity.allocation import service
 from solidarity.allocation.demo import DEMO_PROBLEM, DEMO_ROUND
 from solidarity.allocation.models import AllocationPlan, PlanStatus
 from solidarity.allocation.objectives import Objective
-from solidarity.allocation.problem import MAX_PROBLEM_BYTES, loads_problem
+from solidarity.allocation.problem import MAX_PROBLEM_BYTES, loads_problem, parse_json
 from solidarity.allocation.solver import baseline_plans, solve
 from solidarity.allocation.vaccines import allocate, parse_round
-from solidarity.errors import Invalid, SolidarityError, TooLarge
+from solidarity.errors import SolidarityError, TooLarge
 from solidarity.reference.countries import find_country
 from solidarity.web import maps
 from solidarity.web.deps import ActorDep, SessionDep
@@ -89,7 +89,7 @@ async def solve_page(request: Request, actor: ActorDep, session: SessionDep) -> 
         if len(text.encode()) > MAX_PROBLEM_BYTES:
             raise TooLarge(f"The problem is over {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
         if '"participants"' in text:
-            context["round"] = allocate(parse_round(json.loads(text))).as_dict()
+            context["round"] = allocate(parse_round(parse_json(text, what="The round"))).as_dict()
         else:
             problem = loads_problem(text)
             plan = solve(problem, objective).as_dict()
@@ -98,9 +98,6 @@ async def solve_page(request: Request, actor: ActorDep, session: SessionDep) -> 
             context["comparison"] = _comparison(objective, plan["metrics"], others)
             context["map_svg"] = _fill_map(plan)
             context["legend"] = maps.legend(FILL_SCALE)
-    except ValueError as exc:
-        context["error"] = f"The round is not valid JSON: {exc}"
-        return render(request, "allocation/index.html", context, status_code=422)
     except SolidarityError as exc:
         context["error"] = exc.message
         return render(request, "allocation/index.html", context, status_code=exc.status)
@@ -111,14 +108,11 @@ async def solve_page(request: Request, actor: ActorDep, session: SessionDep) -> 
 async def save_plan(request: Request, actor: ActorDep, session: SessionDep) -> Response:
     fields = await form_fields(request)
     try:
-        problem = json.loads(fields.get("problem", ""))
+        problem = parse_json(fields.get("problem", ""))
         with session.begin_nested():
             row = service.create_plan(
                 session, actor, problem, objective=fields.get("objective", "maxmin"), title=fields.get("title", "")
             )
-    except ValueError:
-        error: SolidarityError = Invalid("The problem is not valid JSON")
-        return render(request, "allocation/index.html", _landing(actor, session, error=error.message), status_code=422)
     except SolidarityError as exc:
         context = _landing(actor, session, error=exc.message, problem_text=fields.get("problem", ""))
         return render(request, "allocation/index.html", context, status_code=exc.status)
