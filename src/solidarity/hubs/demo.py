@@ -44,7 +44,13 @@ class DemoHubs:
 
 
 def _request(
-    session: Session, actor: Actor, org: int, country: str, lines: list[tuple[str, int]], path: list[RequestState]
+    session: Session,
+    actor: Actor,
+    org: int,
+    country: str,
+    lines: list[tuple[str, int]],
+    path: list[RequestState],
+    priority: Priority = Priority.HIGH,
 ) -> int:
     request = requests.create_request(
         session,
@@ -52,7 +58,7 @@ def _request(
         organisation=org,
         country=country,
         lines=lines,
-        priority=Priority.HIGH,
+        priority=priority,
         needed_by=utcnow().date() + dt.timedelta(days=21),
         emergency_point=f"Demo emergency point, {country}",
     )
@@ -106,6 +112,11 @@ def load(session: Session, actor: Actor) -> DemoHubs:
         ("ET", [S.SUBMITTED, S.APPROVED]),
     ):
         _request(session, actor, ids[country], country, [("MASK-N95", 5000), ("TEST-PCR", 2000)], path)
+        created += 1
+    # two more open requests, made for countries the synthetic epidemic covers, so the need index
+    # (allocation) weighs incidence, population and urgency across several countries
+    for org, country, priority in (("AU", "NG", Priority.CRITICAL), ("WHO", "IN", Priority.NORMAL)):
+        _request(session, actor, ids[org], country, [("MASK-N95", 8000), ("TEST-PCR", 3000)], [S.SUBMITTED], priority)
         created += 1
     approved = _request(session, actor, ids["ET"], "ET", [("SUIT-PROT", 3000)], [S.SUBMITTED, S.APPROVED])
     shipments.create_shipment(
