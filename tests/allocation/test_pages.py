@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from solidarity.actor import Role
-from solidarity.allocation.demo import DEMO_PROBLEM
+from solidarity.allocation.demo import DEMO_PROBLEM, DEMO_ROUND
 from tests.conftest import csrf_from, sign_in
 
 PROBLEM = {
@@ -82,3 +83,20 @@ def test_a_viewer_sees_a_plan_without_edit_or_approve(client: TestClient, make_p
     page = client.get(url)
     assert page.status_code == 200
     assert "Approve this plan" not in page.text
+
+
+def test_a_vaccine_round_is_shown_with_a_coverage_bar_per_participant(client: TestClient) -> None:
+    page = client.get("/allocation?demo=round")
+    token = csrf_from(page.text)
+    round_ = json.loads(json.dumps(DEMO_ROUND))
+    round_["doses"] = 120_000_000  # enough for phase 2
+    answer = client.post(
+        "/allocation", data={"problem": json.dumps(round_), "objective": "maxmin", "csrf_token": token}
+    )
+    assert answer.status_code == 200
+    assert answer.text.count('data-testid="coverage-bar"') == len(DEMO_ROUND["participants"])
+    assert re.search(r"Phase 2 by threat and vulnerability \(score 0.6\): \d{1,3}(,\d{3})+ doses", answer.text)
+    broken = json.dumps(round_).replace('"doses": 120000000', '"doses": NaN')
+    answer = client.post("/allocation", data={"problem": broken, "objective": "maxmin", "csrf_token": token})
+    assert answer.status_code == 422
+    assert "The round is not valid JSON: NaN at line 1 column" in answer.text

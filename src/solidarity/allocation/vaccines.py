@@ -164,7 +164,7 @@ def _explain(
     coverage = (p.received + tranche) / p.population if p.population else 0.0
     reason = "its full first tranche" if tranche >= tranche_cap - 1e-9 else "less than 3%: the doses ran out"
     lines.append(
-        f"First tranche for health and care workers ({round_.first_tranche_share:.0%}): {int(tranche)} doses, "
+        f"First tranche for health and care workers ({round_.first_tranche_share:.0%}): {int(tranche):,} doses, "
         f"{reason}; coverage {coverage:.2%}."
     )
     total1 = p.received + tranche + phase1
@@ -176,11 +176,12 @@ def _explain(
     else:
         why = "the doses ran out before every participant reached the target"
     lines.append(
-        f"Phase 1 to {round_.phase1_share:.0%}: {int(phase1)} more doses; {why}; coverage {total1 / p.population:.2%}."
+        f"Phase 1 to {round_.phase1_share:.0%}: {int(phase1):,} more doses; {why}; "
+        f"coverage {total1 / p.population:.2%}."
     )
     if phase2 > 0 or p.threat_vulnerability > 0:
         lines.append(
-            f"Phase 2 by threat and vulnerability (score {p.threat_vulnerability:g}): {int(phase2)} doses; "
+            f"Phase 2 by threat and vulnerability (score {p.threat_vulnerability:g}): {int(phase2):,} doses; "
             f"coverage {(total1 + phase2) / p.population:.2%}."
         )
     return lines

@@ -52,6 +52,20 @@ def _fill_map(plan: dict[str, Any], problem: dict[str, Any] | None = None) -> An
     )
 
 
+def _coverage_bars(result: dict[str, Any], target: float) -> dict[str, Any]:
+    """Per participant, its coverage as segments of a bar 100 wide: doses it had before this round,
+    phase 1 (with the first tranche) and phase 2; ``target`` (phase 1's share) as a mark."""
+    top = max([target * 1.25] + [p["coverage"] for p in result["participants"]])
+    bars = []
+    for p in result["participants"]:
+        population = float(p["population"]) or 1.0
+        before = max(p["coverage"] - p["allocated"] / population, 0.0)
+        parts = [before, p["phase1"] / population, p["phase2"] / population]
+        starts = [sum(parts[:k]) for k in range(3)]
+        bars.append([(100 * start / top, 100 * part / top) for start, part in zip(starts, parts, strict=True)])
+    return {"participants": bars, "target": 100 * target / top, "target_share": target}
+
+
 def _comparison(objective: str, metrics: dict[str, Any], others: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"name": objective, **metrics}] + [{"name": name, **m} for name, m in others.items()]
 
@@ -89,7 +103,9 @@ async def solve_page(request: Request, actor: ActorDep, session: SessionDep) -> 
         if len(text.encode()) > MAX_PROBLEM_BYTES:
             raise TooLarge(f"The problem is over {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
         if '"participants"' in text:
-            context["round"] = allocate(parse_round(parse_json(text, what="The round"))).as_dict()
+            round_ = parse_round(parse_json(text, what="The round"))
+            context["round"] = allocate(round_).as_dict()
+            context["bars"] = _coverage_bars(context["round"], round_.phase1_share)
         else:
             problem = loads_problem(text)
             plan = solve(problem, objective).as_dict()
