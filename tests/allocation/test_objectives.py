@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -302,6 +303,15 @@ def test_fast_path_gives_the_plain_lp_paths_fills_and_cost_on_random_capacity_co
     assert shortcut >= 3
 
 
+def _networks(make: Callable[[random.Random], dict[str, Any]], *, seed: int, count: int) -> Iterator[Network]:
+    """``count`` random problems from ``make`` as networks, leaving out those with nothing to ship."""
+    rng = random.Random(seed)
+    for _ in range(count):
+        network = build_network(parse_problem(make(rng)))
+        if network.variables:
+            yield network
+
+
 def whole_program(network: Network, target: np.ndarray) -> Any:
     """The reference least-cost program: one HiGHS solve with every stock and capacity row."""
     reachable = np.zeros(network.pairs, dtype=bool)
@@ -322,12 +332,8 @@ def test_least_cost_pass_gives_the_whole_programs_cost_whether_rows_are_added_or
 ) -> None:
     # row_limit 0: every problem whose capacities break is solved whole (interior point, per group);
     # ROW_LIMIT: the broken capacities are added to the program without them, warm-started.
-    rng = random.Random(41)
     grown = 0
-    for _ in range(40):
-        network = build_network(parse_problem(_coupled_problem(rng)))
-        if network.variables == 0:
-            continue
+    for network in _networks(_coupled_problem, seed=41, count=40):
         fills = maxmin_fills(network, capacity=True)
         target = np.maximum(fills * network.pair_request * (1 - 1e-9), 0.0)
         whole = whole_program(network, target)
@@ -579,12 +585,8 @@ def _varied_problem(rng: random.Random) -> dict[str, Any]:
 def test_maxmin_gives_the_reference_fills_on_small_problems_of_every_shape() -> None:
     # the review's fuzzing of the pooled fills (1,000 problems of this shape): 79 mismatches, all
     # requests for items of no weight, before the fix; here 150 of them
-    rng = random.Random(389)
     pooled_taken = 0
-    for _ in range(150):
-        network = build_network(parse_problem(_varied_problem(rng)))
-        if network.variables == 0:
-            continue
+    for network in _networks(_varied_problem, seed=389, count=150):
         reference = plain_progressive_filling(network)
         x = optimise(network, Objective.MAXMIN)
         # 2e-6: a plan after the capacity-coupled filling may meet its fills 1e-6 looser (RETRY_TOLERANCES)
