@@ -94,6 +94,20 @@ def list_edits(session: Session, plan_id: int) -> list[AllocationPlanEdit]:
     return list(session.scalars(query))
 
 
+def summary(row: AllocationPlan) -> dict[str, Any]:
+    """A stored plan in a line: id, title, objective, status, lowest fill, delivered, who and when."""
+    return {
+        "id": row.id,
+        "title": row.title,
+        "objective": row.objective,
+        "status": row.status.value,
+        "min_fill": row.plan["metrics"]["min_fill"],
+        "delivered": row.plan["metrics"]["delivered"],
+        "created_by": row.created_by,
+        "created_at": row.created_at.isoformat(),
+    }
+
+
 def plan_metrics(row: AllocationPlan) -> dict[str, Any]:
     """The stored plan's metrics; recomputed from its lines when stored before a metric was added
     (``min_fill_per_weight``, 29 November 2026)."""

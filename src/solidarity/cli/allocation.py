@@ -95,19 +95,7 @@ def plans_command(ctx: typer.Context, as_json: bool = JsonOption) -> None:
     """List stored plans, newest first."""
     context = get(ctx)
     with context.transaction() as session:
-        rows = [
-            {
-                "id": row.id,
-                "title": row.title,
-                "objective": row.objective,
-                "status": row.status.value,
-                "min_fill": row.plan["metrics"]["min_fill"],
-                "delivered": row.plan["metrics"]["delivered"],
-                "created_by": row.created_by,
-                "created_at": row.created_at.isoformat(),
-            }
-            for row in service.list_plans(session)
-        ]
+        rows = [service.summary(row) for row in service.list_plans(session)]
     if as_json:
         print_json(rows)
         return

@@ -20,6 +20,7 @@ from solidarity.db import make_engine, make_sessionmaker, ping, transaction
 from solidarity.db.instance import DEMO_DATA, get_fact
 from solidarity.db.migrate import current_revision, head_revision
 from solidarity.errors import DatabaseUnavailable, SolidarityError
+from solidarity.web.api import allocation as allocation_api
 from solidarity.web.api import assistance as assistance_api
 from solidarity.web.api import assistance_exchange as assistance_exchange_api
 from solidarity.web.api import audit as audit_api
@@ -61,6 +62,7 @@ API_ROUTERS: list[APIRouter] = [
     genomes_api.router,
     hubs_api.router,
     knowledge_api.router,
+    allocation_api.router,
 ]
 PAGE_ROUTERS: list[APIRouter] = [
     reporting_public_pages.router,
