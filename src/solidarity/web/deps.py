@@ -58,6 +58,10 @@ def get_actor(request: Request, factory: Annotated[sessionmaker[Session], Depend
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-SessionDep = Annotated[Session, Depends(get_session)]
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+"""Committed when the handler returns and before the response is sent (``scope="function"``): by
+default FastAPI ends a dependency with ``yield`` after sending the response, so a browser following
+a redirect could read before the commit, and a commit that failed had already been answered with a
+success (tests/web/test_commit_before_response.py)."""
 SessionFactoryDep = Annotated[sessionmaker[Session], Depends(get_sessionmaker)]
 ActorDep = Annotated[Actor, Depends(get_actor)]
