@@ -100,3 +100,9 @@ def test_a_vaccine_round_is_shown_with_a_coverage_bar_per_participant(client: Te
     answer = client.post("/allocation", data={"problem": broken, "objective": "maxmin", "csrf_token": token})
     assert answer.status_code == 422
     assert "The round is not valid JSON: NaN at line 1 column" in answer.text
+
+
+def test_the_need_page_says_where_health_capacity_comes_from(client: TestClient) -> None:
+    page = client.get("/allocation/need", params={"country": "IRQ"})
+    assert page.status_code == 200
+    assert "no indicator imported yet" in page.text

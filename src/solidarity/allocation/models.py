@@ -64,3 +64,21 @@ class WeightOverride(Base):
     reason: Mapped[str] = mapped_column(String(1000))
     actor: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class HealthCapacity(Base):
+    """A country's value of the imported health-capacity indicator (a WHO GHO export) and its
+    percentile among the indicator's countries, the need index's health-capacity proxy."""
+
+    __tablename__ = "allocation_health_capacity"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alpha2: Mapped[str] = mapped_column(String(2), index=True)
+    indicator_code: Mapped[str] = mapped_column(String(60))
+    indicator: Mapped[str] = mapped_column(String(300))
+    period: Mapped[str] = mapped_column(String(20))
+    value: Mapped[float] = mapped_column(Float)
+    proxy: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(300))
+    imported_by: Mapped[str] = mapped_column(String(200))
+    imported_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

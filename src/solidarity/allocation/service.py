@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
 from solidarity.allocation import hub_requests
-from solidarity.allocation.models import AllocationPlan, AllocationPlanEdit, PlanStatus, WeightOverride
+from solidarity.allocation.gho import GhoIndicator, read_gho_csv
+from solidarity.allocation.models import AllocationPlan, AllocationPlanEdit, HealthCapacity, PlanStatus, WeightOverride
 from solidarity.allocation.need import NeedInputs, need_weights
 from solidarity.allocation.problem import parse_problem
 from solidarity.allocation.solver import baseline_plans, plan_from_allocations, solve
@@ -321,6 +322,7 @@ def need_index(
     """
     incidence = {area.code.upper(): area.per_100k for area in recent_incidence(session, days=days).areas}
     overrides = _override_rows(session)
+    proxies = {row.alpha2: row.proxy for row in session.scalars(select(HealthCapacity))}
     inputs: list[NeedInputs] = []
     found: list[tuple[Country | None, dict[str, Any] | None]] = []
     for code, urgency, capacity in destinations:
@@ -339,6 +341,8 @@ def need_index(
         if country is not None:
             keys += [country.alpha2, country.alpha3]
         override = next((overrides[k] for k in keys if k in overrides), None)
+        if capacity is None and country is not None:
+            capacity = proxies.get(country.alpha2)
         inputs.append(NeedInputs(code, rate, population, capacity, urgency))
         found.append((country, override))
     computed = need_weights(inputs)
@@ -402,3 +406,80 @@ def need_weights_for(
     per 100,000 over ``days`` days and reference populations; an override replaces the computed weight.
     Missing figures count as the median of the others (see ``need`` and ``need_index``)."""
     return {row.destination: row.weight for row in need_index(session, destinations, days=days)}
+
+
+@dataclass(frozen=True)
+class HealthCapacitySource:
+    """What the stored health-capacity proxy comes from."""
+
+    indicator_code: str
+    indicator: str
+    source: str
+    countries: int
+    imported_by: str
+    imported_at: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "indicator_code": self.indicator_code,
+            "indicator": self.indicator,
+            "source": self.source,
+            "countries": self.countries,
+            "imported_by": self.imported_by,
+            "imported_at": self.imported_at,
+        }
+
+
+def import_health_capacity(
+    session: Session, actor: Actor, data: bytes, *, source: str, indicator: str | None = None
+) -> tuple[GhoIndicator, HealthCapacitySource]:
+    """Store the health-capacity proxy from a WHO GHO CSV export (see ``gho``), replacing the one
+    before; audited. Raises ``Forbidden`` unless the actor coordinates allocation, ``Invalid`` for a
+    file that is not such an export (naming file, line, field and value)."""
+    _require_coordinator(actor)
+    found = read_gho_csv(data, source=source, indicator=indicator)
+    before = health_capacity_source(session)
+    session.execute(delete(HealthCapacity))
+    unknown = 0
+    for entry in found.values:
+        country = find_country(entry.alpha3)
+        if country is None:
+            unknown += 1
+            continue
+        session.add(
+            HealthCapacity(
+                alpha2=country.alpha2,
+                indicator_code=found.code,
+                indicator=found.name[:300],
+                period=entry.period[:20],
+                value=entry.value,
+                proxy=entry.proxy,
+                source=source[:300],
+                imported_by=actor.label,
+            )
+        )
+    session.flush()
+    after = health_capacity_source(session)
+    assert after is not None
+    record(
+        session,
+        actor,
+        module=MODULE,
+        action="import_health_capacity",
+        entity_type="health_capacity",
+        entity_id=None,
+        before=None if before is None else before.as_dict(),
+        after={**after.as_dict(), "skipped": found.skipped, "unknown_countries": unknown},
+    )
+    return found, after
+
+
+def health_capacity_source(session: Session) -> HealthCapacitySource | None:
+    """The indicator the stored proxy comes from, or ``None`` when none was imported."""
+    first = session.scalars(select(HealthCapacity).order_by(HealthCapacity.id).limit(1)).first()
+    if first is None:
+        return None
+    countries = len(session.scalars(select(HealthCapacity.id)).all())
+    return HealthCapacitySource(
+        first.indicator_code, first.indicator, first.source, countries, first.imported_by, first.imported_at.isoformat()
+    )

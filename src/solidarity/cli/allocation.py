@@ -13,6 +13,7 @@ from solidarity.allocation.objectives import Objective
 from solidarity.allocation.problem import read_problem
 from solidarity.allocation.solver import baseline_plans, solve
 from solidarity.cli.context import JsonOption, console, err_console, get, print_json, print_table
+from solidarity.errors import TooLarge
 
 app = typer.Typer(help="Fair plans for scarce supplies, and vaccine rounds by COVAX-style rules.", no_args_is_help=True)
 
@@ -167,6 +168,39 @@ def approve_command(ctx: typer.Context, plan_id: int = typer.Argument(..., help=
             f"shipments proposed: {action['shipments']}.",
             markup=False,
         )
+
+
+@app.command("health-capacity")
+def health_capacity_command(
+    ctx: typer.Context,
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True, help="A WHO GHO CSV export"),
+    indicator: str | None = typer.Option(None, "--indicator", help="Its IndicatorCode, when it holds several"),
+    as_json: bool = JsonOption,
+) -> None:
+    """Import the need index's health-capacity proxy from a WHO GHO indicator export (replaces the last).
+
+    Each country's latest value becomes its percentile among the indicator's countries; choose an
+    indicator where more means more capacity (doctors, nurses or hospital beds per 10,000).
+    """
+    context = get(ctx)
+    size = file.stat().st_size
+    if size > context.settings.max_upload_bytes:
+        raise TooLarge(
+            f"{file.name} is {size / 1e6:.1f} MB; the limit is {context.settings.max_upload_bytes / 1e6:.0f} MB"
+        )
+    with context.transaction() as session:
+        found, stored = service.import_health_capacity(
+            session, context.actor, file.read_bytes(), source=file.name, indicator=indicator
+        )
+        summary = stored.as_dict() | {"skipped": found.skipped}
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"{stored.countries} countries of {stored.indicator} ({stored.indicator_code}) imported from {file.name}; "
+        f"left out: {', '.join(f'{n} {why}' for why, n in sorted(found.skipped.items())) or 'nothing'}.",
+        markup=False,
+    )
 
 
 @app.command("need")

@@ -259,6 +259,7 @@ def _need_context(
         ),
         "legend": maps.legend(WEIGHT_SCALE),
         "can_override": actor.coordinates(MODULE),
+        "health_source": service.health_capacity_source(session),
         "error": error,
     }
 
