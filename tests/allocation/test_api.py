@@ -86,3 +86,28 @@ def test_the_need_index_weighs_the_countries_asked_for(client: TestClient) -> No
     assert answer.status_code == 200
     assert {row["alpha2"] for row in answer.json()} == {"CL", "IQ"}
     assert client.get(f"{API}/need", params={"country": "Atlantis"}).status_code == 422
+
+
+def test_hostile_bodies_are_4xx_never_500(
+    client: TestClient, make_person: Callable[..., Any], token_for: Callable[[Any], dict[str, str]]
+) -> None:
+    # found by review: each of these was a 500 (or, the first, seconds of a regular expression)
+    text = json.dumps(PROBLEM)
+    for body, said in (
+        (b"\xff" + b'"\\' * 20000, "not UTF-8 text (byte 0)"),
+        (text.replace("100", "1e400").encode(), "1e400 at line 1"),
+        (text.replace("100", "1" + "0" * 400).encode(), "at line 1"),
+        (b"[" * 100000 + b"]" * 100000, "nests too deep"),
+    ):
+        answer = client.post(f"{API}/solve", content=body)
+        assert answer.status_code == 422, body[:40]
+        assert said in answer.json()["error"]["message"]
+    answer = client.post(f"{API}/vaccines", content=b'{"round": "R", "doses": 1e400, "participants": []}')
+    assert answer.status_code == 422
+    coordinator = token_for(make_person(Role.COORDINATOR, modules=["allocation"]))
+    body = '{"title": "t", "problem": {"items": [{"id": "m", "unit_weight_kg": NaN}], "hubs": [], "destinations": []}}'
+    answer = client.post(f"{API}/plans", content=body, headers=coordinator)
+    assert answer.status_code == 422
+    assert "NaN at line 1" in answer.json()["error"]["message"]
+    assert client.post(f"{API}/plans", content=b"[]", headers=coordinator).status_code == 422
+    assert client.get(f"{API}/plans/99999999999999999999").status_code == 422

@@ -124,3 +124,33 @@ def test_imported_proxies_weigh_the_need_index_and_the_import_is_audited(
         source = service.health_capacity_source(session)
         assert source is not None
         assert (source.indicator_code, source.countries, source.source) == ("HWF_0002", 3, "again.csv")  # replaced
+
+
+def test_odd_files_are_refused_or_read_without_a_crash() -> None:
+    # found by review: each of these crashed the reader
+    short = read_gho_csv(_with("HWF_0001,Doc,numeric"), source="doctors.csv", indicator="HWF_0001")
+    assert short.skipped == {"other indicator": 3, "no value": 1}  # a row cut short: no value
+    huge = _with(_row("Country,MLI,Mali,Year,2020", "", "1") + "," + '"' + "x" * 200_000 + '"')
+    with pytest.raises(Invalid, match=r"doctors.csv: line \d+: not CSV the reader can take"):
+        read_gho_csv(huge, source="doctors.csv", indicator="HWF_0001")
+    ranged = read_gho_csv(
+        _with(_row("Country,IND,India,Year,2015-2021", "", "9.1"), _row("Country,IND,India,Year,²⁰²⁰", "", "1")),
+        source="doctors.csv",
+        indicator="HWF_0001",
+    )
+    assert {v.alpha3: v.period for v in ranged.values}["IND"] == "2015-2021"  # its last year, 2021, beats 2020
+
+
+def test_a_file_of_unknown_countries_is_refused_and_the_proxy_before_it_kept(db: sessionmaker[Session]) -> None:
+    header = EXPORT.read_bytes().split(b"\n")[0] + b"\n"
+    unknown = header + _row("Country,ZZZ,Nowhere,Year,2020", "", "1").encode() + b"\n"
+    with transaction(db) as session:
+        service.import_health_capacity(
+            session, COORDINATOR, EXPORT.read_bytes(), source=EXPORT.name, indicator="HWF_0001"
+        )
+    with transaction(db) as session, pytest.raises(Invalid, match=r"no row of HWF_0001 names a country .*ZZZ"):
+        service.import_health_capacity(session, COORDINATOR, unknown, source="zzz.csv")
+    with transaction(db) as session:
+        source = service.health_capacity_source(session)
+        assert source is not None
+        assert source.countries == 12

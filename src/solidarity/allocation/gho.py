@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from solidarity.errors import Invalid
@@ -38,6 +39,8 @@ from solidarity.errors import Invalid
 REQUIRED = ("IndicatorCode", "Indicator", "SpatialDimValueCode", "Period", "FactValueNumeric")
 DIMENSIONS = ("Dim1", "Dim2", "Dim3")
 COUNTRY = "Country"
+_ALPHA3 = re.compile(r"[A-Z]{3}")
+_YEAR = re.compile(r"(?<![0-9])[0-9]{4}(?![0-9])")
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,16 @@ def read_gho_csv(data: bytes, *, source: str, indicator: str | None = None) -> G
             f"{source}: not a GHO data export: no column {', '.join(missing)} (line 1)",
             details=[{"file": source, "line": 1, "field": name, "reason": "missing column"} for name in missing],
         )
-    rows = [(n, row) for n, row in enumerate(reader, start=2)]
+    try:
+        rows = [
+            (n, {key: (value or "").replace("\x00", "") for key, value in row.items() if key})
+            for n, row in enumerate(reader, start=2)
+        ]
+    except csv.Error as exc:
+        raise Invalid(
+            f"{source}: line {reader.line_num}: not CSV the reader can take ({exc})",
+            details=[{"file": source, "line": reader.line_num, "reason": str(exc)}],
+        ) from exc
     codes = sorted({row["IndicatorCode"].strip() for _, row in rows if row["IndicatorCode"]})
     if indicator is None:
         if len(codes) != 1:
@@ -122,6 +134,9 @@ def read_gho_csv(data: bytes, *, source: str, indicator: str | None = None) -> G
                 ],
             )
         alpha3 = row["SpatialDimValueCode"].strip().upper()
+        if not _ALPHA3.fullmatch(alpha3):
+            skipped["no country code"] = skipped.get("no country code", 0) + 1
+            continue
         period = row["Period"].strip()
         name = name or row["Indicator"].strip()
         if alpha3 not in latest or _period_key(period) > _period_key(latest[alpha3][0]):
@@ -156,8 +171,9 @@ def _left_out(row: dict[str, str | None], indicator: str) -> str:
 
 
 def _period_key(period: str) -> tuple[int, str]:
-    head = period.split("-")[0].strip()
-    return (int(head), period) if head.isdigit() else (-1, period)
+    """The period's last year first (``2015-2019`` counts as 2019), then its text."""
+    years = _YEAR.findall(period)
+    return (int(years[-1]), period) if years else (-1, period)
 
 
 def _percentile(value: float, numbers: list[float]) -> float:

@@ -114,9 +114,16 @@ def _number(errors: _Errors, path: str, value: Any, *, positive: bool = False) -
     if isinstance(value, bool) or not isinstance(value, int | float):
         errors.add(path, value, "must be a number")
         return None
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an int beyond any float
+        number = math.inf
     if math.isnan(number) or math.isinf(number):
-        errors.add(path, value, "must be a finite number")
+        errors.add(
+            path,
+            value if math.isfinite(number) or isinstance(value, float) else f"{str(value)[:40]}...",
+            "must be a finite number",
+        )
         return None
     if number < 0:
         errors.add(path, value, f"must not be negative ({value})")
@@ -251,19 +258,24 @@ def loads_problem(text: str | bytes, *, source: str | None = None) -> Problem:
 
 def parse_json(text: str | bytes, *, source: str | None = None, what: str = "The problem") -> Any:
     """JSON text as Python values; ``Invalid`` naming the line and column (and ``source``, a file
-    name, when given) when it is not JSON, or holds a NaN or Infinity, which Python's json would
-    otherwise take as numbers."""
+    name, when given) when it is not JSON, or holds a NaN, an Infinity or a number no float can hold
+    (``1e400``), which Python's json would otherwise take as numbers; or nests too deep."""
     where = f"{source}: " if source else ""
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite, parse_int=_finite_int)
     except json.JSONDecodeError as exc:
         detail = {"line": exc.lineno, "column": exc.colno, "value": exc.doc[exc.pos : exc.pos + 20], "reason": exc.msg}
         raise Invalid(f"{where}{what} is not valid JSON: {exc}", details=[_with_file(detail, source)]) from exc
-    except (ValueError, UnicodeDecodeError) as exc:
-        decoded = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
-        found = _first_constant(decoded)
+    except UnicodeDecodeError as exc:
+        detail = {"byte": exc.start, "reason": "not UTF-8"}
+        message = f"{where}{what} is not UTF-8 text (byte {exc.start})"
+        raise Invalid(message, details=[_with_file(detail, source)]) from exc
+    except RecursionError as exc:
+        raise Invalid(f"{where}{what} nests too deep to be read", details=[_with_file({}, source)]) from exc
+    except ValueError as exc:
+        found = _first_constant(text.decode("utf-8", "replace") if isinstance(text, bytes) else text)
         if found is None:
-            raise Invalid(f"{where}{what} is not valid JSON: {exc}") from exc
+            raise Invalid(f"{where}{what} is not valid JSON: {exc}", details=[_with_file({}, source)]) from exc
         line, column, name = found
         detail = {"line": line, "column": column, "value": name, "reason": "not a number the allocation accepts"}
         raise Invalid(
@@ -273,17 +285,42 @@ def parse_json(text: str | bytes, *, source: str | None = None, what: str = "The
         ) from exc
 
 
-_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*(?:"|$)|(-?Infinity|NaN|-?\d[\d.eE+-]*)')
+"""A string (to the end when it never closes: one pass, however broken the text) or, outside
+strings, a constant or a number."""
 
 
 def _first_constant(text: str) -> tuple[int, int, str] | None:
-    """Line, column and name of the first NaN or Infinity outside a string, or None."""
+    """Line, column and text of the first NaN, Infinity or out-of-range number outside a string."""
     for match in _TOKENS.finditer(text):
-        if match.group(1):
+        token = match.group(1)
+        if token and (token.lstrip("-") in ("Infinity", "NaN") or not _in_range(token)):
             line = text.count("\n", 0, match.start()) + 1
             column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-            return line, column, match.group(1)
+            return line, column, token[:40]
     return None
+
+
+def _in_range(token: str) -> bool:
+    if len(token) > 330:
+        return False
+    try:
+        return math.isfinite(float(token))
+    except ValueError:
+        return True  # not a number after all (a stray "1-2"): json says what is wrong with it
+
+
+def _finite(token: str) -> float:
+    number = float(token)
+    if not math.isfinite(number):
+        raise ValueError(f"{token[:40]} is out of range")
+    return number
+
+
+def _finite_int(token: str) -> int:
+    if len(token.lstrip("-")) > 300:  # beyond any float (and Python reads at most 4,300 digits)
+        raise ValueError(f"{token[:40]}... is out of range")
+    return int(token)
 
 
 def _with_file(detail: dict[str, Any], source: str | None) -> dict[str, Any]:

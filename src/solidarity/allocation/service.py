@@ -438,18 +438,25 @@ def import_health_capacity(
     file that is not such an export (naming file, line, field and value)."""
     _require_coordinator(actor)
     found = read_gho_csv(data, source=source, indicator=indicator)
+    known = [(entry, find_country(entry.alpha3)) for entry in found.values]
+    unknown = sorted(entry.alpha3 for entry, country in known if country is None)
+    if len(unknown) == len(known):
+        raise Invalid(
+            f"{source}: no row of {found.code} names a country this platform knows ({', '.join(unknown[:10])})",
+            details=[
+                {"file": source, "field": "SpatialDimValueCode", "value": code, "reason": "unknown country"}
+                for code in unknown[:50]
+            ],
+        )
     before = health_capacity_source(session)
     session.execute(delete(HealthCapacity))
-    unknown = 0
-    for entry in found.values:
-        country = find_country(entry.alpha3)
+    for entry, country in known:
         if country is None:
-            unknown += 1
             continue
         session.add(
             HealthCapacity(
                 alpha2=country.alpha2,
-                indicator_code=found.code,
+                indicator_code=found.code[:60],
                 indicator=found.name[:300],
                 period=entry.period[:20],
                 value=entry.value,
@@ -469,7 +476,7 @@ def import_health_capacity(
         entity_type="health_capacity",
         entity_id=None,
         before=None if before is None else before.as_dict(),
-        after={**after.as_dict(), "skipped": found.skipped, "unknown_countries": unknown},
+        after={**after.as_dict(), "skipped": found.skipped, "unknown_countries": unknown[:50]},
     )
     return found, after
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -26,12 +27,24 @@ def _wants_json(request: Request) -> bool:
 
 def _respond(request: Request, status: int, code: str, message: str, details: Any) -> Response:
     if _wants_json(request):
-        body = {"error": {"code": code, "message": message, "details": details}}
+        body = {"error": {"code": code, "message": message, "details": _json_safe(details)}}
         return JSONResponse(body, status_code=status)
     if status == 401 and request.method == "GET":
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
     context = {"status": status, "code": code, "message": message, "details": details}
     return render(request, "error.html", context, status_code=status)
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats written as text: JSON has no NaN or Infinity, and an error
+    naming a value such as ``1e400`` (read as infinity) must not turn into a 500."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -64,6 +77,11 @@ def install_error_handlers(app: FastAPI) -> None:
         code = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}.get(exc.status_code, "http_error")
         message = "Page not found" if exc.status_code == 404 else str(exc.detail)
         return _respond(request, exc.status_code, code, message, [])
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> Response:
+        # a number too large for the database or for a float (an id of 20 digits, say): the input's fault
+        return _respond(request, 422, "invalid", f"A number in the request is out of range: {exc}", [])
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

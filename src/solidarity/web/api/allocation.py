@@ -12,23 +12,16 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, Field
 
 from solidarity.allocation import service
 from solidarity.allocation.objectives import Objective
 from solidarity.allocation.problem import MAX_PROBLEM_BYTES, Problem, loads_problem, parse_json
 from solidarity.allocation.solver import baseline_plans, solve
 from solidarity.allocation.vaccines import allocate, parse_round
-from solidarity.errors import TooLarge
+from solidarity.errors import Invalid, TooLarge
 from solidarity.web.deps import ActorDep, SessionDep
 
 router = APIRouter(prefix="/allocation", tags=["allocation"])
-
-
-class PlanCreate(BaseModel):
-    title: str = Field(min_length=1, max_length=200)
-    objective: Objective = Objective.MAXMIN
-    problem: dict[str, Any]
 
 
 async def _body(request: Request) -> bytes:
@@ -47,14 +40,16 @@ def _with_baselines(problem: Problem, objective: Objective) -> dict[str, Any]:
 @router.post("/solve")
 async def solve_problem(request: Request, objective: Objective = Query(Objective.MAXMIN)) -> dict[str, Any]:
     """The Plan JSON for the Problem JSON in the body, and the baselines' metrics beside it."""
-    problem = loads_problem(await _body(request))
-    return await run_in_threadpool(_with_baselines, problem, objective)  # seconds of CPU: off the event loop
+    body = await _body(request)
+    # reading and solving take CPU (seconds for a large problem): off the event loop
+    return await run_in_threadpool(lambda: _with_baselines(loads_problem(body), objective))
 
 
 @router.post("/vaccines")
 async def vaccine_round(request: Request) -> dict[str, Any]:
     """One vaccine round (ROUND.json in the body) by the COVAX-style rules."""
-    return allocate(parse_round(parse_json(await _body(request), what="The round"))).as_dict()
+    body = await _body(request)
+    return await run_in_threadpool(lambda: allocate(parse_round(parse_json(body, what="The round"))).as_dict())
 
 
 @router.get("/plans")
@@ -64,9 +59,21 @@ def list_plans(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("/plans", status_code=201)
-def create_plan(data: PlanCreate, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
-    """Solve and store a draft plan (a coordinator of allocation)."""
-    row = service.create_plan(session, actor, data.problem, objective=data.objective.value, title=data.title)
+async def create_plan(request: Request, actor: ActorDep, session: SessionDep) -> dict[str, Any]:
+    """Solve and store a draft plan (a coordinator of allocation): ``{"title", "objective", "problem"}``,
+    read by the problem's reader (NaN, Infinity, 1e400 refused with line and column)."""
+    data = parse_json(await _body(request), what="The plan")
+    if not isinstance(data, dict) or not isinstance(data.get("problem"), dict):
+        raise Invalid(
+            "A plan is a JSON object with a title, an objective and a problem",
+            details=[{"field": "problem", "reason": "must be a JSON object"}],
+        )
+    title, objective = data.get("title", ""), data.get("objective", Objective.MAXMIN.value)
+    if not isinstance(title, str) or not isinstance(objective, str):
+        raise Invalid("title and objective must be text", details=[{"field": "title", "reason": "must be text"}])
+    row = await run_in_threadpool(
+        service.create_plan, session, actor, data["problem"], objective=objective, title=title
+    )
     return _stored(row)
 
 

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
@@ -100,24 +101,31 @@ async def solve_page(request: Request, actor: ActorDep, session: SessionDep) -> 
     objective = fields.get("objective", "maxmin")
     context = _landing(actor, session, problem_text=text, objective=objective)
     try:
-        if len(text.encode()) > MAX_PROBLEM_BYTES:
-            raise TooLarge(f"The problem is over {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
-        if '"participants"' in text:
-            round_ = parse_round(parse_json(text, what="The round"))
-            context["round"] = allocate(round_).as_dict()
-            context["bars"] = _coverage_bars(context["round"], round_.phase1_share)
-        else:
-            problem = loads_problem(text)
-            plan = solve(problem, objective).as_dict()
-            others = {name: p.as_dict()["metrics"] for name, p in baseline_plans(problem).items()}
-            context["result"] = plan
-            context["comparison"] = _comparison(objective, plan["metrics"], others)
-            context["map_svg"] = _fill_map(plan)
-            context["legend"] = maps.legend(FILL_SCALE)
+        # reading and solving take CPU (seconds for a large problem): off the event loop
+        context |= await run_in_threadpool(_solved, text, objective)
     except SolidarityError as exc:
         context["error"] = exc.message
         return render(request, "allocation/index.html", context, status_code=exc.status)
     return render(request, "allocation/index.html", context)
+
+
+def _solved(text: str, objective: str) -> dict[str, Any]:
+    """What the page shows for a pasted problem or round."""
+    if len(text.encode()) > MAX_PROBLEM_BYTES:
+        raise TooLarge(f"The problem is over {MAX_PROBLEM_BYTES // (1024 * 1024)} MB")
+    if '"participants"' in text:
+        round_ = parse_round(parse_json(text, what="The round"))
+        result = allocate(round_).as_dict()
+        return {"round": result, "bars": _coverage_bars(result, round_.phase1_share)}
+    problem = loads_problem(text)
+    plan = solve(problem, objective).as_dict()
+    others = {name: p.as_dict()["metrics"] for name, p in baseline_plans(problem).items()}
+    return {
+        "result": plan,
+        "comparison": _comparison(objective, plan["metrics"], others),
+        "map_svg": _fill_map(plan),
+        "legend": maps.legend(FILL_SCALE),
+    }
 
 
 @router.post("/plans")
