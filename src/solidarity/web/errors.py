@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -80,8 +81,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> Response:
-        # a number too large for the database or for a float (an id of 20 digits, say): the input's fault
+        # a number too large for SQLite or for a float (an id of 20 digits, say): the input's fault
         return _respond(request, 422, "invalid", f"A number in the request is out of range: {exc}", [])
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # a value the database cannot hold (PostgreSQL: "integer out of range" for that id); rolled back
+        return _respond(request, 422, "invalid", "A value in the request does not fit the database (out of range)", [])
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
