@@ -22,19 +22,15 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from solidarity.allocation.lp import FILL_TOLERANCE, Infeasible
 from solidarity.allocation.metrics import measure
 from solidarity.allocation.network import build_network
 from solidarity.allocation.objectives import (
     DIRECT_ROWS,
-    beyond_route_capacity,
+    PER_ITEM,
     binding_capacity_rows,
     capacity_loads,
-    cheapest_if_carried,
-    cheapest_with_fills,
     item_groups,
-    maxmin_fills,
-    pooled_fills,
+    maxmin_plan,
     structured_vertex,
 )
 from solidarity.allocation.problem import parse_problem
@@ -114,29 +110,12 @@ def main() -> None:
     start = time.perf_counter()
     network = build_network(parse_problem(data))
     built = time.perf_counter() - start
-    # as the product's maxmin does (objectives._cheapest_for_fills_or_refill); pass 1 runs until the
-    # fills are final, so it holds any least-cost attempt with fills no plan gives
+    # the product's maxmin, told of each least-cost attempt: pass 1 runs until the last one starts
+    # (so it holds any attempt with fills no plan gives), pass 2 is that last attempt
+    tried: list[tuple[float, str, np.ndarray]] = []
     start = time.perf_counter()
-    fills = maxmin_fills(network, capacity=False)
-    filled = time.perf_counter() - start
-    x = None
-    if not beyond_route_capacity(network, fills):
-        try:
-            x = cheapest_with_fills(network, fills)
-            path = "per-item fills fit the capacities"
-        except Infeasible:
-            pass
-    if x is None:
-        pooled = pooled_fills(network)
-        filled = time.perf_counter() - start
-        if np.abs(pooled - fills).max(initial=0.0) > FILL_TOLERANCE:
-            x = cheapest_if_carried(network, pooled)
-            fills, path = pooled, "capacities set the fills; the routes carry the pooled fills"
-    if x is None:
-        fills = maxmin_fills(network, capacity=True)
-        filled = time.perf_counter() - start
-        x = cheapest_with_fills(network, fills, feasible=True)
-        path = "capacity-coupled progressive filling"
+    x = maxmin_plan(network, attempt=lambda path, fills: tried.append((time.perf_counter(), path, fills)))
+    filled, path, fills = tried[-1][0] - start, tried[-1][1], tried[-1][2]
     solved = time.perf_counter() - start
     target = np.maximum(fills * network.pair_request * (1 - 1e-9), 0.0)
     rows = binding_capacity_rows(network, target)
@@ -145,7 +124,7 @@ def main() -> None:
     program = RowGeneration(network, target)  # again, untimed, to say which way pass 2 went
     broken = int(np.count_nonzero(capacity_loads(network, program.x)[rows] > network.capacity_kg[rows] * (1 + 1e-9)))
     if len(rows) > DIRECT_ROWS:
-        found = structured_vertex(network, fills, tight=not path.startswith("per-item"))
+        found = structured_vertex(network, fills, tight=path != PER_ITEM)
         answered = found is not None
         went = f"more than {DIRECT_ROWS} can bind: structured interior point + crossover" + (
             ", optimal vertex" if answered else " could not vouch: HiGHS on the whole program"

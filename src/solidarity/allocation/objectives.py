@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy import sparse
@@ -43,7 +44,7 @@ def optimise(network: Network, objective: Objective, *, progress: Progress | Non
     if network.variables == 0:
         return np.zeros(0)
     if objective is Objective.MAXMIN:
-        return _cheapest_for_fills_or_refill(network, progress)
+        return maxmin_plan(network, progress)
     if objective is Objective.PROPORTIONAL:
         return cheapest_with_fills(network, proportional_fills(network), feasible=True)
     return efficient(network)
@@ -230,16 +231,23 @@ def _least_cost(
     return x
 
 
-def _cheapest_for_fills_or_refill(network: Network, progress: Progress | None = None) -> FloatArray:
+Attempt = Callable[[str, FloatArray], None]
+"""Told before each least-cost attempt: which fills (by the path that found them) are tried."""
+
+
+def maxmin_plan(network: Network, progress: Progress | None = None, attempt: Attempt | None = None) -> FloatArray:
     """Max-min fills: the fills of a larger set of plans are optimal whenever a real plan gives them.
 
     Lexicographic max-min over a larger set that lands inside the smaller set is optimal there too.
     The larger sets, loosest first: no capacities (the per-item fills); then each item's stock and
     each destination's routes pooled (``pooled_fills``), when those fills differ. Only if the
-    capacities carry neither does the capacity-coupled progressive filling run.
+    capacities carry neither does the capacity-coupled progressive filling run. ``attempt`` hears
+    of each set of fills before its least-cost plan is sought (the benchmark times the passes so).
     """
+    tell: Attempt = attempt or (lambda path, fills: None)
     relaxed = maxmin_fills(network, capacity=False)
     if not beyond_route_capacity(network, relaxed):
+        tell(PER_ITEM, relaxed)
         try:
             return cheapest_with_fills(network, relaxed)
         except Infeasible:
@@ -247,10 +255,18 @@ def _cheapest_for_fills_or_refill(network: Network, progress: Progress | None = 
                 raise
     pooled = pooled_fills(network)
     if np.abs(pooled - relaxed).max(initial=0.0) > FILL_TOLERANCE:
+        tell(POOLED, pooled)
         found = cheapest_if_carried(network, pooled)
         if found is not None:
             return found
-    return cheapest_with_fills(network, maxmin_fills(network, capacity=True, progress=progress), feasible=True)
+    coupled = maxmin_fills(network, capacity=True, progress=progress)
+    tell(COUPLED, coupled)
+    return cheapest_with_fills(network, coupled, feasible=True)
+
+
+PER_ITEM = "per-item fills fit the capacities"
+POOLED = "capacities set the fills; the routes carry the pooled fills"
+COUPLED = "capacity-coupled progressive filling"
 
 
 def cheapest_if_carried(network: Network, fills: FloatArray) -> FloatArray | None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from solidarity.actor import Actor
@@ -486,7 +486,7 @@ def health_capacity_source(session: Session) -> HealthCapacitySource | None:
     first = session.scalars(select(HealthCapacity).order_by(HealthCapacity.id).limit(1)).first()
     if first is None:
         return None
-    countries = len(session.scalars(select(HealthCapacity.id)).all())
+    countries = session.scalar(select(func.count()).select_from(HealthCapacity)) or 0
     return HealthCapacitySource(
         first.indicator_code, first.indicator, first.source, countries, first.imported_by, first.imported_at.isoformat()
     )
